@@ -181,6 +181,11 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+# Command groups that live with their packages. One line each:
+# cli.add_command(<click command or group>)
+# -- subcommands --
+
+
 def main():
     cli()
 
