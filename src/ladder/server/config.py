@@ -1,0 +1,53 @@
+"""Server settings, checked once at start: a typo in a setting is an error naming it."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ConfigError
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+class ServerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    models: list[str] = ["smollm2"]
+    tasks: list[str] = []
+    rung: str | None = None  # rung spec for every served task; None: climb's recommendation or zero-shot
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_key: str | None = None
+    concurrency: int = Field(1, ge=1, le=64)  # generations at once per model (llama.cpp: 1)
+    max_queue: int = Field(16, ge=0, le=10_000)  # waiting requests per model before 429
+    max_tokens_cap: int = Field(2048, ge=1)
+    default_max_tokens: int = Field(256, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    timeout_s: float = Field(300.0, gt=0)  # per request, queue wait included
+
+    def check_exposure(self) -> None:
+        """Refuse to listen beyond loopback without an API key."""
+        if not is_loopback(self.host) and not self.api_key:
+            raise ConfigError(
+                f"Binding {self.host} exposes the server beyond this machine: give an API key "
+                "with --api-key KEY or the LADDER_API_KEY environment variable (or bind 127.0.0.1).")
+
+    def rung_for(self, task_name: str) -> str:
+        if self.rung:
+            return self.rung
+        try:
+            from ..climb import recommended  # written by `ladder climb`, when present
+        except ImportError:
+            return "zero-shot"
+        choice = recommended(task_name)
+        return (choice or {}).get("rung") or "zero-shot"
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
