@@ -176,6 +176,154 @@ def logs(count, run_id, as_json):
     Console().print(table)
 
 
+def _examples(task, split, data, limit, seed):
+    """The items to run: a split or a JSONL file, optionally a seeded random subset."""
+    import random
+
+    examples = task.load(data) if data else task.split(split)
+    if limit and limit < len(examples):
+        examples = random.Random(seed).sample(examples, limit)
+    return examples
+
+
+def _prices(price_in, price_out):
+    return (price_in, price_out) if price_in is not None or price_out is not None else None
+
+
+@cli.command("eval")
+@click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
+@click.option("-r", "--rung", "rung_spec", default="zero-shot", show_default=True,
+              help="Rung spec, e.g. few-shot-4, retrieved-few-shot-4+self-check-2.")
+@click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
+@click.option("--split", default="test", show_default=True, help="Split from the task file.")
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Any JSONL file in the task's format (instead of --split).")
+@click.option("--limit", type=int, default=None, help="Evaluate a seeded random subset of N items.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--consistency", "consistency_n", default=0, show_default=True,
+              help="Also measure consistency on N items (same input twice at temperature 0.7).")
+@click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
+@click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consistency_n, price_in, price_out,
+             as_json):
+    """Run one rung on a split or a JSONL file; store every item's record; print metrics.
+
+    \b
+    Examples:
+      ladder eval --task expenses --rung few-shot-4 --limit 20
+      ladder eval --task expenses --rung zero-shot --data my_cases.jsonl --json
+      ladder eval --task expenses --rung retrieved-few-shot-4+self-check-2 --model gemma3-270m
+    """
+    from .evals import consistency, evaluate
+    from .evals.report import print_table
+    from .models import get_model
+    from .rungs import build_rung
+    from .tasks import load_task
+
+    task = load_task(task_name)
+    examples = _examples(task, split, data, limit, seed)
+    rung, model = build_rung(rung_spec), get_model(model_name)
+    result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
+                      prices=_prices(price_in, price_out))
+    if consistency_n:
+        result.summary["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed)
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=1, ensure_ascii=False))
+        return
+    print_table([result.summary], title=f"{task.name} · {len(examples)} items · run {result.run_id}")
+    s = result.summary
+    click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
+    if "consistency" in s:
+        click.echo(f"consistency (same input twice, T=0.7): {s['consistency']['repeat']:.0%}")
+    click.echo(f"records: {result.run_id} in the runs database (ladder runs --show {result.run_id})")
+
+
+@cli.command()
+@click.option("--task", "task_name", default=None, help="Only runs of this task.")
+@click.option("--show", "run_id", default=None, help="Print every record of one run as JSON lines.")
+@click.option("-n", "count", default=20, show_default=True)
+def runs(task_name, run_id, count):
+    """List evaluation runs, or show one run's records (exact prompts, outputs, scores).
+
+    \b
+    Examples:
+      ladder runs --task expenses
+      ladder runs --show 3f2a9c1b0d4e | head -3
+    """
+    from .evals import RunStore
+
+    store = RunStore()
+    if run_id:
+        for rec in store.records(run_id):
+            click.echo(json.dumps(rec, ensure_ascii=False))
+        return
+    for r in store.runs(task_name, count):
+        s = r["summary"] or {}
+        q = f"{s['quality']:.1%}" if s.get("quality") is not None else "-"
+        click.echo(f"{r['id']}  {r['task']:<12} {r['rung']:<42} {r['model']:<14} n={r['n']:<4} exact={q}")
+
+
+@cli.command("climb")
+@click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
+@click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
+@click.option("--bar", default=0.8, show_default=True, help="Quality bar: all-fields-exact rate to meet.")
+@click.option("--budget-latency-ms", type=float, default=None, help="p50 latency a rung must fit.")
+@click.option("--rungs", default=None, help="Comma-separated rung specs (default: the full ladder).")
+@click.option("--split", default="test", show_default=True)
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Any JSONL file in the task's format (instead of --split).")
+@click.option("--limit", type=int, default=None, help="Climb on a seeded random subset of N items.")
+@click.option("--quick", is_flag=True, help="The demo preset: 5 rungs on 24 items (a few minutes).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--consistency", "consistency_n", default=0, show_default=True,
+              help="Also measure consistency on N items per rung.")
+@click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
+@click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
+@click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True,
+              help="Folder for report.html.")
+def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
+              consistency_n, price_in, price_out, out):
+    """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
+
+    \b
+    Examples:
+      ladder climb --task expenses --quick
+      ladder climb --task expenses --bar 0.9 --budget-latency-ms 800
+      ladder climb --task expenses --rungs zero-shot,few-shot-4 --limit 50
+      ladder climb --task my_task.yaml --model openai:gpt-4o-mini --price-in 0.15 --price-out 0.6
+    """
+    from .climb import climb
+    from .models import get_model
+    from .rungs import DEFAULT_LADDER, QUICK_LADDER
+    from .tasks import load_task
+
+    task = load_task(task_name)
+    if quick and limit is None:
+        limit = 24
+    specs = [s.strip() for s in rungs.split(",")] if rungs else list(QUICK_LADDER if quick else DEFAULT_LADDER)
+    examples = _examples(task, split, data, limit, seed)
+    result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
+                   budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
+                   prices=_prices(price_in, price_out), out=out, data=data or split)
+    click.secho(result.recommendation["reason"], bold=True)
+    click.echo(f"report: {result.report}")
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="The whole ladder on the whole test split (about an hour).")
+@click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True)
+def demo(full, out):
+    """Climb the bundled `expenses` task on the embedded model and print the report.
+
+    \b
+    Examples:
+      ladder demo            # the quick preset, a few minutes on 2 cores
+      ladder demo --full
+    """
+    click.get_current_context().invoke(climb_cmd, task_name="expenses", quick=not full, out=out)
+
+
 def _short(text: str, n: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -184,6 +332,8 @@ def _short(text: str, n: int = 60) -> str:
 # Command groups that live with their packages. One line each:
 # cli.add_command(<click command or group>)
 # -- subcommands --
+cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)
+from .server.cli import serve_command; cli.add_command(serve_command)  # noqa: E402,E702
 
 
 def main():
