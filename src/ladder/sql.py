@@ -330,7 +330,7 @@ def language(text: str) -> str:
 
 
 _TEMPLATES = {
-    "en": ("The answer is {v}.", "{n} rows:", "No matching expenses.", "I could not answer that: {p}"),
+    "en": ("The answer is {v}.", "{n} row(s):", "No matching expenses.", "I could not answer that: {p}"),
     "zh-Hant": ("答案是 {v}。", "共 {n} 筆：", "沒有找到符合的資料。", "無法回答：{p}"),
     "zh-Hans": ("答案是 {v}。", "共 {n} 条：", "没有找到符合的数据。", "无法回答：{p}"),
     "ja": ("答えは {v} です。", "{n} 件：", "該当するデータはありません。", "答えられませんでした：{p}"),
@@ -443,3 +443,82 @@ def seed_path() -> Path:
     from .tasks import bundled_tasks_dir
 
     return bundled_tasks_dir() / "ledger" / "seed.sql"
+
+
+# -- CLI (registered in ladder.cli) ------------------------------------------------
+
+def _cli():
+    import click
+
+    @click.group("sql")
+    def group():
+        """Ask questions of a SQLite database in plain language (read-only sandbox).
+
+        \b
+        Examples:
+          ladder sql demo-ledger ledger.db
+          ladder sql ask --db ledger.db "How much did I spend on food this month?"
+          ladder sql ask --db ledger.db "上個月在星巴克花了多少？" --today 2026-11-20 --json
+          ladder sql eval --db examples/ledger/seed.sql --data examples/ledger/questions.jsonl
+        """
+
+    @group.command("ask")
+    @click.argument("question")
+    @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
+    @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
+    @click.option("--retries", default=2, show_default=True, help="Retries after an error or empty result.")
+    @click.option("--today", default=None, help="Today's date, YYYY-MM-DD (default: the real date).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the SQL, rows and every attempt as JSON.")
+    def ask_cmd(question, db, model_name, retries, today, as_json):
+        """Answer QUESTION with one SELECT, retrying with the error fed back."""
+        from .models import get_model
+
+        ans = ask(question, db, get_model(model_name), today=today, retries=retries)
+        if as_json:
+            click.echo(json.dumps({
+                "question": question, "answer": ans.answer, "sql": ans.sql, "columns": ans.columns,
+                "rows": ans.rows, "ok": ans.ok,
+                "attempts": [{"sql": a.sql, "problems": a.problems} for a in ans.attempts],
+            }, ensure_ascii=False, indent=2))
+            return
+        click.echo(ans.answer)
+        click.secho(f"SQL: {ans.sql}  ({len(ans.attempts)} attempt(s))", dim=True)
+
+    @group.command("eval")
+    @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
+    @click.option("--data", required=True, type=click.Path(dir_okay=False),
+                  help='JSONL: {"question": ..., "gold_sql": ..., "today"?: ...} per line.')
+    @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
+    @click.option("--retries", default=2, show_default=True)
+    @click.option("--today", default=None, help="Default for lines without 'today'.")
+    @click.option("--json", "as_json", is_flag=True, help="Print every item as JSON.")
+    def eval_cmd(db, data, model_name, retries, today, as_json):
+        """Execution accuracy with and without the retry loop, and retries per question."""
+        from .models import get_model
+
+        items = evaluate(db, load_questions(data), get_model(model_name), retries=retries, today=today)
+        summary = summarize(items)
+        if as_json:
+            click.echo(json.dumps({"summary": summary, "items": [i.__dict__ for i in items]},
+                                  ensure_ascii=False, indent=2))
+            return
+        for i in items:
+            mark = "✓" if i.correct_final else "✗"
+            click.echo(f"{mark} {'✓' if i.correct_first else '✗'} r={i.retries} {i.question}\n    {i.final_sql}")
+        click.echo(f"execution accuracy: {summary['accuracy_without_retry']:.1%} without retry, "
+                   f"{summary['accuracy_with_retry']:.1%} with up to {retries} retries; "
+                   f"{summary['retries_per_question']:.2f} retries/question ({summary['questions']} questions)")
+
+    @group.command("demo-ledger")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def demo_cmd(path):
+        """Write the bundled demo ledger (146 expenses, Aug–Nov 2026) to PATH."""
+        click.echo(f"wrote {demo_ledger(path)}")
+
+    return group
+
+
+def __getattr__(name):  # `ladder.sql.cli` is built on first use (click stays a lazy import)
+    if name == "cli":
+        return _cli()
+    raise AttributeError(name)
