@@ -31,9 +31,13 @@ Comparator = Literal["exact", "casefold", "number"]
 
 class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["fields"] = "fields"
+    type: Literal["fields", "execution"] = "fields"
     # How each output field is compared; fields not listed compare exactly.
     fields: dict[str, Comparator] = {}
+    # type: execution — the output's "sql" is right when it returns the same rows as the
+    # expected "sql" on this database (a SQLite file or .sql seed, relative to the task
+    # file); scored by ladder.sql.score_task_output.
+    db: str | None = None
 
 
 class DataSpec(BaseModel):
