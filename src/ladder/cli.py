@@ -333,7 +333,6 @@ def _short(text: str, n: int = 60) -> str:
 # cli.add_command(<click command or group>)
 # -- subcommands --
 cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)
-cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)
 from .server.cli import serve_command; cli.add_command(serve_command)  # noqa: E402,E702
 
 
