@@ -62,12 +62,13 @@ def m001_calls(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX calls_run ON calls(run_id)")
 
 
-def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations in order; returns the names applied."""
+def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
+    """Apply pending migrations in order; returns the names applied.
+    ``migrations`` defaults to the call log's; other stores pass their own list."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
     done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
     applied = []
-    for name, fn in MIGRATIONS:
+    for name, fn in MIGRATIONS if migrations is None else migrations:
         if name in done:
             continue
         with db:

@@ -102,7 +102,7 @@ def extract_json(text: str) -> str:
 
 
 def ask(model: Model, messages: list[Message], schema: dict, *, constrained: bool = True,
-        run_id: str | None = None, max_tokens: int = 160, **options) -> tuple[Any, Response, str | None]:
+        run_id: str | None = None, max_tokens: int = 256, **options) -> tuple[Any, Response, str | None]:
     """One model call for a structured answer: (value or None, response, error or None).
 
     ``constrained`` sends the schema to the model (a grammar for local models,

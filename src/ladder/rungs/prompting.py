@@ -111,6 +111,6 @@ class ChainOfThought:
                  'which number is the amount, which category), then the fields.')
         messages = build_messages(task, input, self.inner.examples(task, input), extra=extra)
         value, r, error = ask(model, messages, schema, constrained=self.inner.constrained,
-                              run_id=run_id, max_tokens=160 + self.max_chars // 2)
+                              run_id=run_id, max_tokens=256 + self.max_chars // 2)
         output = {k: v for k, v in value.items() if k != "reasoning"} if value else None
         return Prediction(output, r.text, messages, [r], error)

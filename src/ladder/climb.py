@@ -1,0 +1,132 @@
+"""The climb: run every rung on one Task, rank them, recommend the cheapest that passes.
+
+"Cheapest" is measured, not assumed: CPU-seconds per 1,000 items for local models
+(latency x threads), or dollars when token prices are given; prompt tokens break
+ties. A rung passes when its all-fields-exact rate meets the bar and, if a latency
+budget is given, its p50 latency fits it. When none passes, the report says so and
+names the next rung to try — fine-tuning — with the reason (the best rung's score
+and its weakest fields).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .evals import consistency, evaluate
+from .evals.report import print_table, write_html
+from .log import data_dir
+from .models.base import Model
+from .rungs import DEFAULT_LADDER, build_rung
+from .tasks import Example, Task
+
+
+@dataclass
+class ClimbResult:
+    task: str
+    model: str
+    rows: list[dict]  # one summary per rung, in ladder order
+    recommendation: dict  # {"rung", "model", "meets_bar", "reason", ...}
+    report: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def cost_of(row: dict) -> float:
+    return row.get("usd_per_1k", row["cpu_s_per_1k"])
+
+
+def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None = None) -> dict:
+    """The cheapest row meeting the bar (and budget), or why none does."""
+    scored = [r for r in rows if r.get("quality") is not None]
+    if not scored:
+        return {"rung": None, "model": None, "meets_bar": False, "reason": "no rung produced a scored result"}
+    passing = [r for r in scored if r["quality"] >= bar]
+    fitting = [r for r in passing if budget_latency_ms is None or r["p50_ms"] <= budget_latency_ms]
+    if fitting:
+        pick = min(fitting, key=lambda r: (cost_of(r), r["prompt_tokens"]))
+        reason = (f"{pick['rung']} is the cheapest rung meeting the bar of {bar:.0%}: "
+                  f"{pick['quality']:.1%} exact at {pick['p50_ms']:.0f} ms p50, "
+                  f"{pick['prompt_tokens']:.0f} prompt tokens per item")
+        others = [r["rung"] for r in fitting if r is not pick]
+        if others:
+            reason += f" (also passing, but costlier: {', '.join(others)})"
+        return {"rung": pick["rung"], "model": pick["model"], "meets_bar": True, "quality": pick["quality"],
+                "reason": reason + "."}
+    best = max(scored, key=lambda r: r["quality"])
+    lo, hi = best["quality_ci"]
+    if passing:  # the bar is met, only not within the latency budget
+        fastest = min(passing, key=lambda r: r["p50_ms"])
+        return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"],
+                "best_model": best["model"], "quality": best["quality"],
+                "reason": (f"{len(passing)} rung(s) meet the bar of {bar:.0%} but none within the "
+                           f"{budget_latency_ms:.0f} ms budget (fastest passing: {fastest['rung']} at "
+                           f"{fastest['p50_ms']:.0f} ms p50). Next rung to try: fine-tuning a small "
+                           "student (ladder distill) for a short prompt and low latency.")}
+    weak = sorted(best["field_acc"].items(), key=lambda kv: kv[1])[:3]
+    weak_txt = ", ".join(f"{f} {a:.0%}" for f, a in weak)
+    return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"], "best_model": best["model"],
+            "quality": best["quality"],
+            "reason": (f"No rung meets the bar of {bar:.0%}: the best, {best['rung']}, is "
+                       f"{best['quality']:.1%} exact (95% CI {lo:.0%}-{hi:.0%}); weakest fields: {weak_txt}. "
+                       "Next rung to try: fine-tuning (ladder distill), which teaches the format and the "
+                       "rules to a small model instead of prompting for them.")}
+
+
+def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Sequence[str] = DEFAULT_LADDER,
+          bar: float = 0.8, budget_latency_ms: float | None = None, seed: int = 0, progress: bool = True,
+          consistency_n: int = 0, prices: tuple[float, float] | None = None, out: str | Path | None = None,
+          data: str = "", console=None) -> ClimbResult:
+    """Evaluate each rung on ``examples``; recommend; write report.html into ``out``."""
+    rows, notes = [], []
+    started = time.perf_counter()
+    for spec in rungs:
+        rung = build_rung(spec)
+        result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices)
+        row = result.summary
+        if consistency_n:
+            row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed)
+        rows.append(row)
+    rec = recommend(rows, bar, budget_latency_ms)
+    rec["bar"], rec["task"] = bar, task.name
+    notes.append(f"{len(examples)} items ({data or 'given examples'}), seed {seed}, model {model.name}; "
+                 f"climb took {time.perf_counter() - started:.0f} s. Quality and tokens are reproducible "
+                 "with the same seed; latencies are measured on this machine.")
+    report = None
+    if out is not None:
+        report = write_html(Path(out) / "report.html", f"Climb: {task.name} on {model.name}", rows,
+                            rec["reason"], rec.get("rung"), notes)
+    save_recommendation(task.name, rec, rows)
+    if progress:
+        print_table(rows, title=f"{task.name}: {len(examples)} items, bar {bar:.0%}", console=console)
+    return ClimbResult(task.name, model.name, rows, rec, report, notes)
+
+
+def _climbs_dir() -> Path:
+    path = data_dir() / "climbs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_recommendation(task_name: str, rec: dict, rows: Sequence[dict]) -> Path:
+    path = _climbs_dir() / f"{task_name}.json"
+    path.write_text(json.dumps({"recommendation": rec, "rows": list(rows), "ts": time.time()},
+                               indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def recommended(task_name: str) -> dict | None:
+    """The rung to use for a task after its last climb: {"rung", "model", "meets_bar"} —
+    the recommendation, or the best-scoring rung when none met the bar; None before
+    any climb."""
+    path = _climbs_dir() / f"{task_name}.json"
+    if not path.is_file():
+        return None
+    rec = json.loads(path.read_text(encoding="utf-8"))["recommendation"]
+    if rec.get("rung"):
+        return {"rung": rec["rung"], "model": rec["model"], "meets_bar": True}
+    if rec.get("best"):
+        return {"rung": rec["best"], "model": rec.get("best_model"), "meets_bar": False}
+    return None

@@ -1,0 +1,224 @@
+"""Run a rung over a dataset; keep one record per item in SQLite; summarize.
+
+Each record keeps what a reader needs to ask "why did item 17 fail?": the input,
+the exact messages and prompt text sent, the raw output, the per-field score,
+tokens, latency and retries. Runs live in ``$LADDER_RUNS_DB`` or
+``<data dir>/runs.db``.
+
+Everything that decides a number is seeded (item order, sampling seeds, the
+bootstrap), so the same seed gives the same quality and token columns; latencies
+are measured and vary with the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from ..log import data_dir, migrate
+from ..models.base import Model
+from ..rungs.base import Prediction, Rung
+from ..tasks import Example, Task
+from .metrics import bootstrap_ci, percentile, score
+
+
+def runs_path() -> Path:
+    return Path(os.environ.get("LADDER_RUNS_DB") or data_dir() / "runs.db")
+
+
+def _m001_runs(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE runs (
+        id TEXT PRIMARY KEY, ts REAL, task TEXT, rung TEXT, model TEXT, data TEXT,
+        n INTEGER, seed INTEGER, summary TEXT)""")
+    db.execute("""CREATE TABLE records (
+        run_id TEXT REFERENCES runs(id), idx INTEGER, source TEXT,
+        input TEXT, expected TEXT, output TEXT, text TEXT,
+        messages TEXT,          -- exact final messages sent (JSON)
+        prompt TEXT,            -- exact prompt text of the final call, when known
+        score TEXT,             -- {"fields": {...}, "exact": bool, "valid": bool}
+        prompt_tokens INTEGER, completion_tokens INTEGER, cached_tokens INTEGER,
+        ttft_ms REAL, latency_ms REAL, retries INTEGER, error TEXT,
+        PRIMARY KEY (run_id, idx))""")
+
+
+RUN_MIGRATIONS = [("m001_runs", _m001_runs)]
+
+
+class RunStore:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else runs_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.lock = threading.Lock()
+        migrate(self.db, RUN_MIGRATIONS)
+
+    def start(self, run_id, task, rung, model, data, n, seed) -> None:
+        with self.lock, self.db:
+            self.db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,NULL)",
+                            (run_id, time.time(), task, rung, model, data, n, seed))
+
+    def add(self, run_id: str, idx: int, rec: dict) -> None:
+        j = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+        with self.lock, self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, idx, rec["source"], j(rec["input"]), j(rec["expected"]), j(rec["output"]),
+                 rec["text"], j(rec["messages"]), rec["prompt"], j(rec["score"]), rec["prompt_tokens"],
+                 rec["completion_tokens"], rec["cached_tokens"], rec["ttft_ms"], rec["latency_ms"],
+                 rec["retries"], rec["error"]))
+
+    def finish(self, run_id: str, summary: dict) -> None:
+        with self.lock, self.db:
+            self.db.execute("UPDATE runs SET summary = ? WHERE id = ?", (json.dumps(summary, ensure_ascii=False), run_id))
+
+    def records(self, run_id: str) -> list[dict]:
+        cur = self.db.execute("SELECT * FROM records WHERE run_id = ? ORDER BY idx", (run_id,))
+        cols = [c[0] for c in cur.description]
+        out = []
+        for row in cur.fetchall():
+            rec = dict(zip(cols, row))
+            for k in ("input", "expected", "output", "messages", "score"):
+                rec[k] = json.loads(rec[k]) if rec[k] is not None else None
+            out.append(rec)
+        return out
+
+    def runs(self, task: str | None = None, limit: int = 20) -> list[dict]:
+        where, args = ("WHERE task = ?", (task,)) if task else ("", ())
+        cur = self.db.execute(f"SELECT id, ts, task, rung, model, data, n, summary FROM runs {where} "
+                              "ORDER BY ts DESC LIMIT ?", (*args, limit))
+        cols = [c[0] for c in cur.description]
+        return [{**dict(zip(cols, r)), "summary": json.loads(r[-1]) if r[-1] else None} for r in cur.fetchall()]
+
+
+@dataclass
+class EvalResult:
+    run_id: str
+    summary: dict
+    records: list[dict] = field(default_factory=list)
+
+
+def _record(ex: Example, pred: Prediction, task: Task) -> dict:
+    s = score(ex.expected or {}, pred.output, task.output_fields, task.comparators) \
+        if ex.expected is not None else None
+    last = pred.calls[-1] if pred.calls else None
+    return {
+        "source": ex.source, "input": ex.input, "expected": ex.expected, "output": pred.output,
+        "text": pred.text, "messages": [m.model_dump(exclude_none=True) for m in pred.messages],
+        "prompt": last.prompt if last else None, "score": s,
+        "prompt_tokens": pred.prompt_tokens, "completion_tokens": pred.completion_tokens,
+        "cached_tokens": pred.cached_tokens, "ttft_ms": pred.ttft_s * 1000,
+        "latency_ms": pred.latency_s * 1000, "retries": pred.retries, "error": pred.error,
+        "model": last.model if last else "",
+    }
+
+
+def summarize(task: Task, rung_name: str, records: list[dict], *, seed: int = 0, threads: int = 1,
+              prices: tuple[float, float] | None = None) -> dict:
+    """Aggregate records: quality with a 95% bootstrap CI, per-field accuracy, validity,
+    latency percentiles, tokens per item, retries, cost per 1k items."""
+    n = len(records)
+    scored = [r for r in records if r["score"] is not None]
+    exact = [1.0 if r["score"]["exact"] else 0.0 for r in scored]
+    lat = [r["latency_ms"] for r in records]
+    mean = lambda k: sum(r[k] for r in records) / n if n else 0.0  # noqa: E731
+    models = Counter(r.get("model", "") for r in records)
+    summary = {
+        "rung": rung_name, "model": models.most_common(1)[0][0] if models else "", "n": n,
+        "quality": sum(exact) / len(exact) if exact else None,
+        "quality_ci": bootstrap_ci(exact, seed=seed) if exact else None,
+        "field_acc": {f: sum(r["score"]["fields"][f] for r in scored) / len(scored) for f in task.output_fields}
+        if scored else {},
+        "valid_rate": sum(r["output"] is not None for r in records) / n if n else 0.0,
+        "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95),
+        "ttft_p50_ms": percentile([r["ttft_ms"] for r in records], 50),
+        "prompt_tokens": mean("prompt_tokens"), "completion_tokens": mean("completion_tokens"),
+        "cached_tokens": mean("cached_tokens"), "retries": mean("retries"),
+        # local models: CPU-seconds (latency x threads) per 1,000 items
+        "cpu_s_per_1k": mean("latency_ms") / 1000 * threads * 1000,
+    }
+    if prices:
+        p_in, p_out = prices  # USD per 1M tokens
+        summary["usd_per_1k"] = (mean("prompt_tokens") * p_in + mean("completion_tokens") * p_out) / 1000
+    return summary
+
+
+def evaluate(task: Task, rung: Rung, model: Model, examples: Sequence[Example], *, data: str = "",
+             seed: int = 0, progress: bool = True, store: RunStore | None = None,
+             prices: tuple[float, float] | None = None, description: str | None = None) -> EvalResult:
+    """Run ``rung`` on every example, store each record, return the summary."""
+    store = store or RunStore()
+    run_id = uuid.uuid4().hex[:12]
+    store.start(run_id, task.name, rung.name, model.name, data, len(examples), seed)
+    records = []
+    with _progress(progress, description or rung.name, len(examples)) as advance:
+        for i, ex in enumerate(examples):
+            pred = rung(task, ex.input, model, run_id=run_id)
+            rec = _record(ex, pred, task)
+            store.add(run_id, i, rec)
+            records.append(rec)
+            advance(rec)
+    summary = summarize(task, rung.name, records, seed=seed, threads=getattr(model, "n_threads", 1),
+                        prices=prices)
+    summary["run_id"] = run_id
+    store.finish(run_id, summary)
+    return EvalResult(run_id, summary, records)
+
+
+def consistency(task: Task, rung: Rung, model: Model, examples: Sequence[Example], *,
+                temperature: float = 0.7, seed: int = 0, pairs: Sequence[tuple[dict, dict]] = ()) -> dict:
+    """How often the same answer comes back: (a) the same input twice at temperature > 0;
+    (b) paraphrase pairs (two wordings of one expense) at the rung's own settings."""
+    from ..rungs.checking import _Sampling
+
+    same = []
+    for i, ex in enumerate(examples):
+        outs = []
+        for j in range(2):
+            sampler = _Sampling(model, temperature, seed + i)
+            sampler.index = j
+            outs.append(rung(task, ex.input, sampler).output)
+        same.append(outs[0] is not None and outs[0] == outs[1])
+    para = [rung(task, a, model).output == rung(task, b, model).output for a, b in pairs]
+    return {
+        "repeat": sum(same) / len(same) if same else None, "repeat_n": len(same),
+        "paraphrase": sum(para) / len(para) if para else None, "paraphrase_n": len(para),
+    }
+
+
+class _progress:
+    """A rich progress bar (quality so far in the description), or nothing."""
+
+    def __init__(self, enabled: bool, label: str, total: int):
+        self.enabled, self.label, self.total = enabled, label, total
+        self.done = self.exact = 0
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda rec: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task(self.label, total=self.total)
+        return self.advance
+
+    def advance(self, rec: dict) -> None:
+        self.done += 1
+        self.exact += bool(rec["score"] and rec["score"]["exact"])
+        self.bar.update(self.task, advance=1,
+                        description=f"{self.label:<40} exact {self.exact}/{self.done}")
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.bar.stop()
+

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from ladder import ConfigError, DatasetError
+from ladder.tasks import load_task
+
+
+def test_bundled_demo_task_loads_with_all_splits():
+    task = load_task("expenses")
+    assert task.input_fields == ["text", "today", "default_currency"]
+    assert task.output_fields == ["date", "amount", "currency", "category", "merchant"]
+    sizes = {s: len(task.split(s)) for s in ("train", "dev", "test")}
+    assert sum(sizes.values()) >= 400 and all(sizes.values())
+
+
+def test_demo_labels_pass_the_task_validators():
+    task = load_task("expenses")
+    for split in ("train", "dev", "test"):
+        for ex in task.split(split):
+            assert task.check(ex.input, ex.expected) == [], ex.source
+
+
+def test_validators_catch_wrong_answers():
+    task = load_task("expenses")
+    inp = {"text": "昨天午餐吃拉麵 180", "today": "2026-03-02", "default_currency": "TWD"}
+    good = {"date": "2026-03-01", "amount": 180, "currency": "TWD", "category": "food", "merchant": None}
+    assert task.check(inp, good) == []
+    problems = task.check(inp, {**good, "date": "2026-03-05", "amount": 18, "merchant": "Starbucks"})
+    assert any("after today" in p for p in problems)
+    assert any("amount 18" in p for p in problems)
+    assert any("merchant" in p for p in problems)
+    assert task.check(inp, {**good, "category": "snacks"})  # schema error comes first
+
+
+def write_task(tmp_path, extra="", data_line=None):
+    (tmp_path / "schema.json").write_text(json.dumps({
+        "type": "object", "properties": {"label": {"enum": ["a", "b"]}},
+        "required": ["label"], "additionalProperties": False}))
+    line = data_line or '{"input": {"text": "x"}, "expected": {"label": "a"}}'
+    (tmp_path / "train.jsonl").write_text(line + "\n")
+    (tmp_path / "task.yaml").write_text(
+        "name: t\ninstructions: Label it.\ninputs: [text]\noutput_schema: schema.json\n"
+        "data: {train: train.jsonl}\n" + extra)
+    return tmp_path / "task.yaml"
+
+
+def test_unknown_key_in_task_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="instrucshuns"):
+        load_task(write_task(tmp_path, "instrucshuns: oops\n"))
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"input": {"text": "x"}, "expected": {"label": "a"', "not valid JSON"),
+    ('{"inputs": {"text": "x"}}', 'missing "input"'),
+    ('{"input": {"txt": "x"}, "expected": {"label": "a"}}', "lacks field"),
+    ('{"input": {"text": "x"}, "expected": {"label": "z"}}', "does not match the output schema"),
+])
+def test_bad_dataset_line_names_file_and_line(tmp_path, line, message):
+    task = load_task(write_task(tmp_path))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"input": {"text": "ok"}, "expected": {"label": "b"}}\n' + line + "\n")
+    with pytest.raises(DatasetError, match=message) as e:
+        task.load(bad)
+    assert e.value.line == 2 and e.value.path.endswith("bad.jsonl")
+    assert "bad.jsonl:2" in str(e.value)
+
+
+def test_unknown_task_lists_bundled_ones():
+    with pytest.raises(ConfigError, match="expenses"):
+        load_task("expensez")
