@@ -106,9 +106,19 @@ class EvalResult:
     records: list[dict] = field(default_factory=list)
 
 
+def score_item(task: Task, expected: dict, output: dict | None) -> dict:
+    """Score one item by the task's metric: per-field comparison, or execution match
+    (an output's SQL returns the same rows as the expected SQL)."""
+    if task.spec.metric.type == "execution":
+        from ..sql import score_task_output
+
+        ok = output is not None and score_task_output(task, expected, output)
+        return {"fields": {f: ok for f in task.output_fields}, "exact": ok, "valid": output is not None}
+    return score(expected, output, task.output_fields, task.comparators)
+
+
 def _record(ex: Example, pred: Prediction, task: Task) -> dict:
-    s = score(ex.expected or {}, pred.output, task.output_fields, task.comparators) \
-        if ex.expected is not None else None
+    s = score_item(task, ex.expected, pred.output) if ex.expected is not None else None
     last = pred.calls[-1] if pred.calls else None
     return {
         "source": ex.source, "input": ex.input, "expected": ex.expected, "output": pred.output,
