@@ -332,6 +332,7 @@ def _short(text: str, n: int = 60) -> str:
 # Command groups that live with their packages. One line each:
 # cli.add_command(<click command or group>)
 # -- subcommands --
+cli.add_command(__import__('ladder.app', fromlist=['cli']).cli)
 from .rag.cli import rag as _rag; cli.add_command(_rag)  # noqa: E402,E702
 cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)
 from .server.cli import serve_command; cli.add_command(serve_command)  # noqa: E402,E702
