@@ -109,7 +109,8 @@ class Sandbox:
                          len(rows) > self.max_rows, None, time.monotonic() - start)
 
     def describe(self, samples: int = 8) -> str:
-        """The schema as CREATE statements, plus a few sample values per text column."""
+        """The schema as CREATE statements, plus a few sample values per text column.
+        Tables named '_...' are internal (the app's undo history) and left out."""
         with self._lock:
             self._deadline = time.monotonic() + 10 * self.timeout_s
             return self._describe(samples)
@@ -117,7 +118,7 @@ class Sandbox:
     def _describe(self, samples: int) -> str:
         parts = []
         tables = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type='table' "
-                                   "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()
+                                   "AND name NOT LIKE 'sqlite_%' AND substr(name, 1, 1) != '_' ORDER BY name").fetchall()
         for name, create in tables:
             parts.append(create.strip().rstrip(";") + ";")
             cols = self.conn.execute(f"SELECT * FROM {_ident(name)} LIMIT 0").description
