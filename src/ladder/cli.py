@@ -324,6 +324,32 @@ def demo(full, out):
     click.get_current_context().invoke(climb_cmd, task_name="expenses", quick=not full, out=out)
 
 
+@cli.command()
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), required=True,
+              help='JSONL of {"question", "answer", "reference", "human_score"} lines.')
+@click.option("-m", "--model", "model_name", default=None, help="Judge model (default: smollm2).")
+@click.option("--rubric", default=None, help="Scoring rubric (default: a 1-5 correctness rubric).")
+@click.option("--json", "as_json", is_flag=True)
+def judge(data, model_name, rubric, as_json):
+    """Measure an LLM judge's agreement with human scores on a labelled set.
+
+    \b
+    Examples:
+      ladder judge --data examples/judge/labelled.jsonl
+      ladder judge --data labelled.jsonl --model openai:gpt-4o-mini --json
+    """
+    from .evals.judge import DEFAULT_RUBRIC, Judge, agreement, load_labelled
+    from .models import get_model
+
+    result = agreement(Judge(get_model(model_name), rubric or DEFAULT_RUBRIC), load_labelled(data))
+    if as_json:
+        click.echo(json.dumps(result, indent=1))
+        return
+    rho = "n/a" if result["spearman"] is None else f"{result['spearman']:.2f}"
+    click.echo(f"{result['n']} items: exact agreement {result['exact']:.0%}, within one point "
+               f"{result['within_1']:.0%}, Spearman {rho}")
+
+
 def _short(text: str, n: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -333,7 +359,7 @@ def _short(text: str, n: int = 60) -> str:
 # cli.add_command(<click command or group>)
 # -- subcommands --
 cli.add_command(__import__('ladder.app', fromlist=['cli']).cli)
-from .rag.cli import rag as _rag; cli.add_command(_rag)  # noqa: E402,E702
+cli.add_command(__import__('ladder.rag.cli', fromlist=['rag']).rag)
 cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)
 from .server.cli import serve_command; cli.add_command(serve_command)  # noqa: E402,E702
 

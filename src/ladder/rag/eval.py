@@ -1,0 +1,108 @@
+"""Evaluate retrieval and answers on a QA file.
+
+Each line of the QA file::
+
+    {"question": "...", "source": "file name", "answer_contains_any": ["...", ...]}
+
+Retrieval, for each mode (full-text, vector, hybrid): recall@k (the source file is
+among the top k chunks' files) and MRR (1 / rank of its first chunk, within ``depth``).
+Answers (optional, needs a model): hit rate (the answer contains any expected string)
+and faithfulness, an LLM judge's yes/no "is every statement supported by the
+sources", averaged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DatasetError
+from ..models.base import Model
+from .answer import ask, sources_block
+from .index import Index
+from .search import MODES, search
+
+
+@dataclass
+class QA:
+    question: str
+    source: str
+    answer_contains_any: list[str] = field(default_factory=list)
+
+
+def load_qa(path: str | Path) -> list[QA]:
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            unknown = set(d) - {"question", "source", "answer_contains_any"}
+            if unknown:
+                raise ValueError(f"unknown key(s) {sorted(unknown)}")
+            items.append(QA(str(d["question"]), str(d["source"]), list(d.get("answer_contains_any", []))))
+        except (ValueError, KeyError, TypeError) as e:
+            raise DatasetError(path, n, f"{e}; expected {{\"question\", \"source\", \"answer_contains_any\"}}")
+    return items
+
+
+def _matches(path: str, source: str) -> bool:
+    return Path(path).name == source or path.endswith(source)
+
+
+@dataclass
+class RetrievalScore:
+    mode: str
+    recall: float  # recall@k
+    mrr: float
+    k: int
+    n: int
+
+
+def eval_retrieval(index: Index, qa: list[QA], k: int = 5, depth: int = 10,
+                   modes=MODES) -> list[RetrievalScore]:
+    out = []
+    for mode in modes:
+        recall = rr = 0.0
+        for item in qa:
+            hits = search(index, item.question, k=max(k, depth), mode=mode).hits
+            ranks = [r for r, h in enumerate(hits, 1) if _matches(h.path, item.source)]
+            recall += bool(ranks and ranks[0] <= k)
+            rr += 1.0 / ranks[0] if ranks else 0.0
+        out.append(RetrievalScore(mode, recall / len(qa), rr / len(qa), k, len(qa)))
+    return out
+
+
+JUDGE = ("You check answers for faithfulness. Given numbered sources and an answer, reply with "
+         'JSON {"faithful": true} if every statement in the answer is supported by the sources, '
+         'else {"faithful": false}.')
+JUDGE_SCHEMA = {"type": "object", "properties": {"faithful": {"type": "boolean"}}, "required": ["faithful"]}
+
+
+@dataclass
+class AnswerScore:
+    hit_rate: float
+    faithfulness: float
+    cited_rate: float  # answers with at least one valid [n] citation
+    n: int
+
+
+def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None = None, k: int = 4,
+                 max_tokens: int = 120) -> AnswerScore:
+    judge = judge or model
+    hits = faithful = cited = 0
+    for item in qa:
+        a = ask(item.question, index, model, k=k, max_tokens=max_tokens)
+        low = a.text.lower()
+        hits += any(s.lower() in low for s in item.answer_contains_any)
+        cited += bool(a.cited)
+        if a.found:
+            hits_block = sources_block(a.sources)  # Sources have path, heading, text like Hits
+            r = judge.generate([{"role": "system", "content": JUDGE},
+                                {"role": "user", "content": f"Sources:\n{hits_block}\n\nQuestion: "
+                                 f"{item.question}\nAnswer: {a.text}"}],
+                               schema=JUDGE_SCHEMA, max_tokens=12, temperature=0.0)
+            faithful += bool((r.parsed or {}).get("faithful"))
+    n = len(qa)
+    return AnswerScore(hits / n, faithful / n, cited / n, n)
