@@ -42,7 +42,7 @@ class Server:
                                            thread_name_prefix="ladder-gen")
 
     def model(self, name: str | None) -> tuple[str, Model]:
-        name = name or next(iter(self.models))
+        name = next(iter(self.models)) if name is None else name
         if name not in self.models:
             aliases = {getattr(m, "name", k): k for k, m in self.models.items()}
             if name not in aliases:
@@ -171,9 +171,17 @@ async def _embeddings(server: Server, req: EmbeddingRequest) -> dict:
         vectors = await loop.run_in_executor(server.executor, model.embed, texts)
         tokens = sum(model.count_tokens(t) for t in texts)
     server.metrics.usage(name, tokens, 0, 0)
-    data = [{"object": "embedding", "index": i, "embedding": _pool(v)} for i, v in enumerate(vectors)]
+    encode = _base64 if req.encoding_format == "base64" else (lambda v: v)
+    data = [{"object": "embedding", "index": i, "embedding": encode(_pool(v))} for i, v in enumerate(vectors)]
     return {"object": "list", "data": data, "model": name,
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
+def _base64(vector: list[float]) -> str:
+    import base64
+    import struct
+
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
 def _pool(vector: list) -> list[float]:

@@ -126,7 +126,7 @@ class CompletionRequest(Sampling):
 class EmbeddingRequest(Strict):
     model: str
     input: str | list[str]
-    encoding_format: Literal["float"] | None = None
+    encoding_format: Literal["float", "base64"] | None = None  # base64: little-endian float32
     user: str | None = None
 
     def texts(self) -> list[str]:
