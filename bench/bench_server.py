@@ -1,0 +1,158 @@
+"""`ladder serve` against its peers, in one run: a real server subprocess on loopback.
+
+1. Prefix cache: time to first token (streaming, official openai client) for a request
+   whose ~1,000-token system prompt was just used (cached) vs a fresh one (cold).
+   Goal: cold / cached >= 5.
+2. Overhead: the same request through HTTP vs an in-process ``model.generate`` call
+   (same model, same prompt, both with a warm prefix). Goal: <= 5%.
+3. Load: N concurrent clients (default 64), each sending R short chat requests; counts
+   200s, documented 429s and anything else (failures), throughput and p50/p95 latency.
+   Run twice: with a queue deep enough for every client, and with the default queue (16).
+
+    python bench/bench_server.py [--model smollm2] [--clients 64] [--requests 2] [--repeats 3]
+
+Runs are interleaved and medians reported: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import httpx
+import openai
+
+from ladder.models import get_model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(model: str, max_queue: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ladder.cli", "serve", "--model", model, "--port", str(port),
+                             "--max-queue", str(max_queue)], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def prefix(model, target_tokens: int, tag: str) -> str:
+    sentence = "Policy: refunds are granted within thirty days when the receipt is shown. "
+    text = f"[{tag}] You answer customer questions. "
+    while model.count_tokens(text) < target_tokens:
+        text += sentence
+    return text
+
+
+def ttft(client, model: str, system: str, question: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    first, cached = None, 0
+    for chunk in client.chat.completions.create(
+            model=model, max_tokens=4, temperature=0, stream=True, stream_options={"include_usage": True},
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": question}]):
+        if first is None and chunk.choices and chunk.choices[0].delta.content:
+            first = time.perf_counter() - start
+        if chunk.usage:
+            cached = chunk.usage.prompt_tokens_details.cached_tokens
+    return first if first is not None else time.perf_counter() - start, cached
+
+
+def bench_prefix(client, local, name: str, repeats: int) -> None:
+    cold, warm, hits = [], [], []
+    for i in range(repeats):
+        system = prefix(local, 1000, f"session {i} {time.time_ns()}")  # new text at the very start: cold
+        t_cold, _ = ttft(client, name, system, "Can I get a refund?")
+        t_warm, cached = ttft(client, name, system, "How long do refunds take?")
+        cold.append(t_cold), warm.append(t_warm), hits.append(cached)
+    c, w = statistics.median(cold), statistics.median(warm)
+    print(f"[prefix] prompt ~{local.count_tokens(system)} tokens; TTFT cold {c * 1000:.0f} ms, "
+          f"cached {w * 1000:.0f} ms (cached_tokens {hits}); cold/cached = {c / w:.1f}x (goal >= 5x)")
+
+
+def bench_overhead(client, local, name: str, repeats: int) -> None:
+    messages = [{"role": "system", "content": "You are brief."},
+                {"role": "user", "content": "Write one sentence about tea."}]
+    http, inproc = [], []
+    for _ in range(repeats + 1):  # the first pair warms both caches
+        start = time.perf_counter()
+        r = client.chat.completions.create(model=name, messages=messages, max_tokens=32, temperature=0)
+        http.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        local.generate(messages, max_tokens=32, temperature=0)
+        inproc.append(time.perf_counter() - start)
+    h, p = statistics.median(http[1:]), statistics.median(inproc[1:])
+    print(f"[overhead] {r.usage.completion_tokens} tokens; HTTP {h * 1000:.0f} ms vs in-process {p * 1000:.0f} ms: "
+          f"overhead {100 * (h - p) / p:+.1f}% (goal <= 5%)")
+
+
+async def load(url: str, name: str, clients: int, per_client: int) -> dict:
+    statuses, latencies = [], []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+        async def one_client(c: int):
+            for k in range(per_client):
+                start = time.perf_counter()
+                r = await http.post("/v1/chat/completions", json={
+                    "model": name, "max_tokens": 8, "temperature": 0,
+                    "messages": [{"role": "user", "content": f"Client {c} request {k}: name a color."}]})
+                statuses.append(r.status_code)
+                if r.status_code == 200:
+                    latencies.append(time.perf_counter() - start)
+                elif r.status_code == 429:
+                    assert int(r.headers["retry-after"]) >= 1
+                    await asyncio.sleep(float(r.headers["retry-after"]))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one_client(c) for c in range(clients)))
+        elapsed = time.perf_counter() - start
+    ok = statuses.count(200)
+    q = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else [0] * 19
+    return {"sent": len(statuses), "ok": ok, "429": statuses.count(429),
+            "failed": len(statuses) - ok - statuses.count(429), "seconds": elapsed, "rps": ok / elapsed,
+            "p50": statistics.median(latencies) if latencies else 0, "p95": q[18]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="smollm2")
+    ap.add_argument("--clients", type=int, default=64)
+    ap.add_argument("--requests", type=int, default=2, help="requests per client")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    os.environ.setdefault("LADDER_LOG_DB", os.devnull if os.name != "posix" else "/tmp/ladder_bench_server_log.db")
+    local = get_model(args.model)
+    for max_queue in (args.clients, 16):
+        proc, url = start_server(args.model, max_queue)
+        try:
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=300)
+            if max_queue == args.clients:
+                bench_prefix(client, local, args.model, args.repeats)
+                bench_overhead(client, local, args.model, args.repeats)
+            r = asyncio.run(load(url, args.model, args.clients, args.requests))
+            print(f"[load] {args.clients} clients x {args.requests} requests, --max-queue {max_queue}: "
+                  f"{r['ok']} ok, {r['429']} documented 429s, {r['failed']} failed; {r['rps']:.2f} req/s; "
+                  f"latency p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s; {r['seconds']:.0f} s")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+if __name__ == "__main__":
+    main()
