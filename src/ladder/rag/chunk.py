@@ -76,7 +76,7 @@ def _hard_split(start: int, end: int, text: str, max_tokens: int) -> list[tuple[
 def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Paragraph spans: blocks separated by blank lines."""
     out = []
-    for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\Z)", text[start:end], re.S):
+    for m in re.finditer(r"\S(?:.*?\S)?(?=[ \t]*\n\s*\n|\s*\Z)", text[start:end], re.S):
         out.append((start + m.start(), start + m.end()))
     return out
 
