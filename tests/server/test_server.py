@@ -248,3 +248,12 @@ def test_task_endpoint_runs_the_rung(serve):
     r = httpx.post(f"{url}/v1/tasks/expenses", json={"input": {"text": "x", "colour": "red"}})
     assert r.status_code == 400 and "missing field(s) ['today', 'default_currency']" in r.json()["error"]["message"]
     assert httpx.post(f"{url}/v1/tasks/nope", json={"input": good}).status_code == 404
+
+
+def test_task_rung_defaults_to_the_climbs_recommendation():
+    from ladder.climb import save_recommendation
+
+    assert ServerConfig().rung_for("expenses") == "zero-shot"  # no climb yet
+    save_recommendation("expenses", {"rung": "few-shot-4", "model": "smollm2"}, [])
+    assert ServerConfig().rung_for("expenses") == "few-shot-4"
+    assert ServerConfig(rung="cot").rung_for("expenses") == "cot"  # --rung wins

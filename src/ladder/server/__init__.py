@@ -6,6 +6,19 @@
     queue.py       Gate (bounded queue per model -> 429), Generation (model in a thread)
     errors.py      OpenAI-shaped errors;  middleware.py  body cap, request log
     metrics.py     Prometheus text for /metrics
+
+Prompt caching. A llama.cpp model keeps the KV cache of the previous prompt and
+recomputes only what follows the longest common token prefix; the reused count is
+``usage.prompt_tokens_details.cached_tokens``, as in OpenAI's API. To benefit, put
+what is static first and what changes last: system prompt, then few-shot examples,
+then RAG context shared by many questions, then the user's question. Anything
+that varies (a date, a request id, a user name) placed early makes every token
+after it a cache miss. The cache holds one prompt per loaded model: clients that
+interleave different long prefixes evict each other (measured in bench/RESULTS.md).
+
+Embeddings (/v1/embeddings) come from the served GGUF model's own embedding mode
+(llama.cpp ``embedding=True``, token vectors mean-pooled and L2-normalized); a
+model without ``embed`` (e.g. ScriptedModel, remote models) answers 400.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
     async def lifespan(app):
         loop = asyncio.get_running_loop()
         for m in models.values():  # load weights now, not on the first request
-            if hasattr(m, "llama"):
+            if isinstance(getattr(type(m), "llama", None), property):
                 await loop.run_in_executor(server.executor, lambda m=m: m.llama)
         yield
         server.executor.shutdown(wait=False, cancel_futures=True)
