@@ -83,7 +83,13 @@ def bench_prefix(client, local, name: str, repeats: int) -> None:
         cold.append(t_cold), warm.append(t_warm), hits.append(cached)
     c, w = statistics.median(cold), statistics.median(warm)
     print(f"[prefix] prompt ~{local.count_tokens(system)} tokens; TTFT cold {c * 1000:.0f} ms, "
-          f"cached {w * 1000:.0f} ms (cached_tokens {hits}); cold/cached = {c / w:.1f}x (goal >= 5x)")
+          f"cached {w * 1000:.0f} ms (cached_tokens {hits}); cold/cached = {c / w:.1f}x (goal >= 5x)", flush=True)
+    # Two clients interleaving different prefixes: the single cache slot is evicted each time.
+    a, b = (prefix(local, 1000, f"client {k} {time.time_ns()}") for k in "AB")
+    ttft(client, name, a, "Q1"), ttft(client, name, b, "Q1")
+    t_a, cached_a = ttft(client, name, a, "Q2")
+    print(f"[prefix] interleaved A, B, A: the second A reuses {cached_a} tokens, TTFT {t_a * 1000:.0f} ms "
+          "(one cache slot per model)", flush=True)
 
 
 def bench_overhead(client, local, name: str, repeats: int) -> None:
@@ -99,7 +105,7 @@ def bench_overhead(client, local, name: str, repeats: int) -> None:
         inproc.append(time.perf_counter() - start)
     h, p = statistics.median(http[1:]), statistics.median(inproc[1:])
     print(f"[overhead] {r.usage.completion_tokens} tokens; HTTP {h * 1000:.0f} ms vs in-process {p * 1000:.0f} ms: "
-          f"overhead {100 * (h - p) / p:+.1f}% (goal <= 5%)")
+          f"overhead {100 * (h - p) / p:+.1f}% (goal <= 5%)", flush=True)
 
 
 async def load(url: str, name: str, clients: int, per_client: int) -> dict:
@@ -148,7 +154,7 @@ def main() -> None:
             r = asyncio.run(load(url, args.model, args.clients, args.requests))
             print(f"[load] {args.clients} clients x {args.requests} requests, --max-queue {max_queue}: "
                   f"{r['ok']} ok, {r['429']} documented 429s, {r['failed']} failed; {r['rps']:.2f} req/s; "
-                  f"latency p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s; {r['seconds']:.0f} s")
+                  f"latency p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s; {r['seconds']:.0f} s", flush=True)
         finally:
             proc.terminate()
             proc.wait(30)

@@ -257,3 +257,13 @@ def test_task_rung_defaults_to_the_climbs_recommendation():
     save_recommendation("expenses", {"rung": "few-shot-4", "model": "smollm2"}, [])
     assert ServerConfig().rung_for("expenses") == "few-shot-4"
     assert ServerConfig(rung="cot").rung_for("expenses") == "cot"  # --rung wins
+
+
+def test_cli_refuses_a_public_address_without_a_key(monkeypatch):
+    from click.testing import CliRunner
+
+    from ladder.cli import cli
+
+    monkeypatch.delenv("LADDER_API_KEY", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--model", "smollm2"])
+    assert result.exit_code == 2 and "--api-key" in result.output
