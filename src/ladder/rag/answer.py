@@ -50,7 +50,7 @@ class Answer:
         return [by_n[n] for n in self.cited if n in by_n]
 
 
-def sources_block(hits: list[Hit], max_chars: int = 700) -> str:
+def sources_block(hits: list[Hit], max_chars: int = 1500) -> str:
     out = []
     for n, h in enumerate(hits, 1):
         name = h.path.rsplit("/", 1)[-1]

@@ -7,8 +7,10 @@ similarity to the query, which (with the best BM25 score) decides "nothing relev
 relevant when the best similarity reaches the embedder's ``high`` threshold, or its
 ``low`` one while full-text also finds a match scoring at least BM25_SUPPORT. Otherwise
 ``ask`` answers "not found in the documents" without asking the model to guess.
-For e5-small this accepts 26 of the 28 demo questions and rejects 12 of 12 off-topic
-ones (tests/rag/test_rag_answer.py checks both sides); similarity alone overlapped.
+For e5-small this accepts 27 of the 28 demo questions and rejects 12 of 12 off-topic
+ones (tests/rag/test_rag_answer.py checks both sides). Similarity alone overlapped
+(on-topic 0.768-0.95, off-topic up to 0.839) and the margins are thin: a heuristic
+fitted on a small set, so ``search(threshold=...)`` can override it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ MODES = ("fulltext", "vector", "hybrid")
 RRF_K = 60
 # embedder -> (high, low) cosine thresholds, calibrated on the demo QA set against
 # off-topic questions. e5 similarities are compressed (0.7-0.9), hence the narrow band.
-THRESHOLDS = {"e5-small": (0.83, 0.77), "minilm": (0.45, 0.25)}
+THRESHOLDS = {"e5-small": (0.845, 0.80), "minilm": (0.45, 0.25)}
 DEFAULT_THRESHOLD = (0.6, 0.4)
-BM25_SUPPORT = 3.0
+BM25_SUPPORT = 5.0
 
 
 @dataclass
