@@ -201,7 +201,8 @@ def _prices(price_in, price_out):
 @click.option("--limit", type=int, default=None, help="Evaluate a seeded random subset of N items.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--consistency", "consistency_n", default=0, show_default=True,
-              help="Also measure consistency on N items (same input twice at temperature 0.7).")
+              help="Also measure consistency on N items (same input twice at temperature 0.7) "
+                   "and N paraphrase pairs.")
 @click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
 @click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -227,7 +228,8 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
                       prices=_prices(price_in, price_out))
     if consistency_n:
-        result.summary["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed)
+        result.summary["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
+                                                    pairs=task.paraphrase_pairs()[:consistency_n])
     if as_json:
         click.echo(json.dumps(result.summary, indent=1, ensure_ascii=False))
         return
@@ -235,7 +237,9 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     s = result.summary
     click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
     if "consistency" in s:
-        click.echo(f"consistency (same input twice, T=0.7): {s['consistency']['repeat']:.0%}")
+        from .evals.report import fmt_consistency
+
+        click.echo(f"consistency: {fmt_consistency(s)} (same input twice at T=0.7 / paraphrase pairs)")
     click.echo(f"records: {result.run_id} in the runs database (ladder runs --show {result.run_id})")
 
 

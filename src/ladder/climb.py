@@ -87,7 +87,8 @@ def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Seque
         result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices)
         row = result.summary
         if consistency_n:
-            row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed)
+            row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
+                                             pairs=task.paraphrase_pairs()[:consistency_n])
         rows.append(row)
     rec = recommend(rows, bar, budget_latency_ms)
     rec["bar"], rec["task"] = bar, task.name

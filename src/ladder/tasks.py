@@ -45,6 +45,8 @@ class DataSpec(BaseModel):
     train: str | None = None
     dev: str | None = None
     test: str | None = None
+    # {"a": input, "b": input} lines: two wordings that must give the same output
+    paraphrases: str | None = None
 
 
 class TaskSpec(BaseModel):
@@ -95,6 +97,26 @@ class Task:
     @property
     def train(self) -> list[Example]:
         return self.split("train") if self.spec.data.train else []
+
+    def paraphrase_pairs(self) -> list[tuple[dict, dict]]:
+        """Pairs of inputs that must give the same output (data.paraphrases), checked."""
+        if not self.spec.data.paraphrases:
+            return []
+        path = self.root / self.spec.data.paraphrases
+        pairs = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                    a, b = row["a"], row["b"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise DatasetError(path, n, 'each line must be {"a": {input}, "b": {input}}') from None
+                for side in (a, b):
+                    missing = [f for f in self.input_fields if f not in side]
+                    if missing:
+                        raise DatasetError(path, n, f"input lacks field(s) {missing}")
+                pairs.append((a, b))
+        return pairs
 
     def load(self, path: str | Path, labelled: bool = True) -> list[Example]:
         """Read a JSONL file in the task's format, checking every line."""

@@ -23,3 +23,19 @@ def test_evaluate_stores_every_record_and_summarizes():
     assert first["messages"][-1]["content"].startswith("text: ")  # the exact prompt is kept
     assert first["score"]["exact"] and not records[1]["score"]["exact"]
     assert RunStore().runs("expenses")[0]["summary"]["quality"] == 0.5
+
+
+def test_consistency_repeats_and_paraphrases():
+    from ladder.evals import consistency
+
+    task = load_task("expenses")
+    pairs = task.paraphrase_pairs()
+    assert len(pairs) >= 10
+    examples = task.split("dev")[:3]
+    same = consistency(task, build_rung("zero-shot"), ScriptedModel([examples[0].expected]), examples,
+                       pairs=pairs[:4])
+    assert same["repeat"] == 1.0 and same["paraphrase"] == 1.0 and same["paraphrase_n"] == 4
+    # a model whose answer depends on the exact wording is inconsistent on paraphrases
+    by_len = ScriptedModel(lambda m: {**examples[0].expected, "amount": len(m[-1].content)})
+    varied = consistency(task, build_rung("zero-shot"), by_len, examples[:1], pairs=pairs[:4])
+    assert varied["paraphrase"] < 1.0 and varied["repeat"] == 1.0

@@ -23,18 +23,27 @@ def fmt_quality(s: dict) -> str:
     return f"{s['quality'] * 100:.1f} ({lo * 100:.0f}-{hi * 100:.0f})"
 
 
+def fmt_consistency(s: dict) -> str:
+    c = s.get("consistency")
+    if not c:
+        return "-"
+    pct = lambda v: "-" if v is None else f"{v * 100:.0f}"  # noqa: E731
+    return f"{pct(c['repeat'])}/{pct(c['paraphrase'])}"
+
+
 def table_rows(rows: Sequence[dict]) -> list[list[str]]:
     out = []
     for s in rows:
         cost = f"${s['usd_per_1k']:.3f}" if "usd_per_1k" in s else f"{s['cpu_s_per_1k']:.0f} cpu-s"
         out.append([s["rung"], s["model"], fmt_quality(s), f"{s['valid_rate'] * 100:.0f}",
                     f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}",
-                    f"{s['prompt_tokens']:.0f}/{s['completion_tokens']:.0f}", f"{s['retries']:.2f}", cost])
+                    f"{s['prompt_tokens']:.0f}/{s['completion_tokens']:.0f}", f"{s['retries']:.2f}", cost,
+                    fmt_consistency(s)])
     return out
 
 
 HEADERS = ["rung", "model", "exact % (95% CI)", "valid %", "p50/p95 ms", "tokens in/out", "retries",
-           "cost / 1k items"]
+           "cost / 1k items", "consistent % repeat/para"]
 
 
 def print_table(rows: Sequence[dict], title: str = "", console=None) -> None:
