@@ -312,7 +312,9 @@ def ask(question: str, db: str | Path | Sandbox, model: Model, *, today: str | N
     last = attempts[-1]
     ex = last.execution
     columns, rows = (ex.columns, ex.rows) if ex and ex.ok else ([], [])
-    text = answer_text(question, rows, last.problems if not rows else [])
+    if all(v is None for r in rows for v in r):
+        rows = []  # only NULL: nothing matched
+    text = answer_text(question, rows, last.problems if not (ex and ex.ok) else [])
     return SQLAnswer(question, last.sql, columns, rows, text, attempts, calls, messages)
 
 
