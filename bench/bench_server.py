@@ -3,8 +3,8 @@
 1. Prefix cache: time to first token (streaming, official openai client) for a request
    whose ~1,000-token system prompt was just used (cached) vs a fresh one (cold).
    Goal: cold / cached >= 5.
-2. Overhead: the same request through HTTP vs an in-process ``model.generate`` call
-   (same model, same prompt, both with a warm prefix). Goal: <= 5%.
+2. Overhead: the same request through HTTP (server thread on loopback serving the same
+   Model object) vs a direct ``model.generate`` call, interleaved, warm prefix. Goal: <= 5%.
 3. Load: N concurrent clients (default 64), each sending R short chat requests; counts
    200s, documented 429s and anything else (failures), throughput and p50/p95 latency.
    Run twice: with a queue deep enough for every client, and with the default queue (16).
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -92,7 +94,35 @@ def bench_prefix(client, local, name: str, repeats: int) -> None:
           "(one cache slot per model)", flush=True)
 
 
-def bench_overhead(client, local, name: str, repeats: int) -> None:
+@contextlib.contextmanager
+def in_process_server(model):
+    """The server on loopback in a thread, serving this very Model object (same weights,
+    same KV cache), so HTTP vs direct differs only by the server's own work."""
+    import uvicorn
+
+    from ladder.server import ServerConfig, create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ServerConfig(), models={model.name: model}),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def bench_overhead(local, name: str, repeats: int) -> None:
+    with in_process_server(local) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=300)
+        _overhead(client, local, name, repeats)
+
+
+def _overhead(client, local, name: str, repeats: int) -> None:
     messages = [{"role": "system", "content": "You are brief."},
                 {"role": "user", "content": "Write one sentence about tea."}]
     http, inproc = [], []
@@ -144,13 +174,13 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("LADDER_LOG_DB", os.devnull if os.name != "posix" else "/tmp/ladder_bench_server_log.db")
     local = get_model(args.model)
+    bench_overhead(local, args.model, args.repeats + 2)
     for max_queue in (args.clients, 16):
         proc, url = start_server(args.model, max_queue)
         try:
             client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=300)
             if max_queue == args.clients:
                 bench_prefix(client, local, args.model, args.repeats)
-                bench_overhead(client, local, args.model, args.repeats)
             r = asyncio.run(load(url, args.model, args.clients, args.requests))
             print(f"[load] {args.clients} clients x {args.requests} requests, --max-queue {max_queue}: "
                   f"{r['ok']} ok, {r['429']} documented 429s, {r['failed']} failed; {r['rps']:.2f} req/s; "
