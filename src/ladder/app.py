@@ -424,3 +424,6 @@ def __getattr__(name):
     if name == "cli":
         return _cli()
     raise AttributeError(name)
+
+
+__all__ = ["Ledger", "ExpenseApp", "Reply", "chat", "best_recorder"]

@@ -524,3 +524,8 @@ def __getattr__(name):  # `ladder.sql.cli` is built on first use (click stays a 
     if name == "cli":
         return _cli()
     raise AttributeError(name)
+
+
+__all__ = ["Sandbox", "Execution", "SQLAnswer", "Attempt", "ask", "check_sql", "problems", "same_result",
+           "execution_match", "score_task_output", "evaluate", "summarize", "load_questions", "demo_ledger",
+           "seed_path", "language", "answer_text", "SQL_SCHEMA"]
