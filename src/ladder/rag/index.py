@@ -4,7 +4,8 @@ sqlite-vec vector table, side by side.
     files(id, path, hash, size, ingested_at)          one row per ingested file
     chunks(id, file_id, ord, start, end, heading, text) character spans into the file's text
     chunks_fts(terms)   rowid = chunks.id             FTS5 (see fulltext.py for tokenization)
-    vectors(embedding)  rowid = chunks.id             sqlite-vec vec0, cosine
+    vectors(id, embedding)  id = chunks.id            float32 blobs (exact cosine)
+    vectors_bits(embedding) rowid = chunks.id         sqlite-vec vec0 bit vectors (candidates)
     meta(key, value)    embedder, dim, fts tokenizer, schema version
 
 Each file is replaced in one transaction (``put_file``), so a crash mid-ingest
@@ -191,7 +192,7 @@ class Index:
             problems.append(f"{m} chunks without a file row")
         if m := one("SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)"):
             problems.append(f"{m} full-text rows without a chunk")
-        if m := one("SELECT count(*) FROM vectors WHERE rowid NOT IN (SELECT id FROM chunks)"):
+        if m := one("SELECT count(*) FROM vectors_bits WHERE rowid NOT IN (SELECT id FROM chunks)"):
             problems.append(f"{m} vectors without a chunk")
         return problems
 

@@ -108,6 +108,7 @@ def ingest(paths: list[str | Path], index: str | Path, *, embedder: str | None =
             if key not in seen and any(Path(key).is_relative_to(r) for r in roots):
                 idx.remove_file(key)
                 report.removed.append(key)
+        idx.vectors.maybe_recenter()  # keeps the bit-vector candidates informative as the index grows
     finally:
         idx.close()
     report.seconds = time.perf_counter() - start
