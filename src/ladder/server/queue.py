@@ -76,6 +76,25 @@ class Generation:
     def cancel(self) -> None:
         self.cancelled.set()
 
+    def _work(self, put=None) -> None:
+        """In the worker thread: drive the model's stream, stop early once cancelled."""
+        stream = self.model.stream(self.messages, **self.kwargs)
+        it = iter(stream)
+        try:
+            for piece in it:
+                if self.cancelled.is_set():
+                    break
+                if put is not None:
+                    put(piece)
+        finally:
+            it.close()  # on cancel: the backend releases its lock here
+        self.response = stream.response
+
+    async def _settle(self, future) -> None:
+        self.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(future)  # keep the slot until the model really stopped
+
     async def pieces(self) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
@@ -85,16 +104,7 @@ class Generation:
 
         def work():
             try:
-                stream = self.model.stream(self.messages, **self.kwargs)
-                it = iter(stream)
-                try:
-                    for piece in it:
-                        if self.cancelled.is_set():
-                            break
-                        put(piece)
-                finally:
-                    it.close()  # on cancel: the backend releases its lock here
-                self.response = stream.response
+                self._work(put)
                 put(_DONE)
             except BaseException as e:  # handed to the event loop, re-raised there
                 put(e)
@@ -109,11 +119,14 @@ class Generation:
                     raise item
                 yield item
         finally:
-            self.cancel()
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(future)  # keep the slot until the model really stopped
+            await self._settle(future)
 
     async def run(self) -> Response | None:
-        async for _ in self.pieces():
-            pass
+        """The whole answer. Pieces stay in the worker thread: waking the event loop
+        per token costs CPU that a 2-core llama.cpp decode is using."""
+        future = asyncio.get_running_loop().run_in_executor(self.executor, self._work)
+        try:
+            await asyncio.shield(future)
+        finally:
+            await self._settle(future)
         return self.response
