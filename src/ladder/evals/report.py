@@ -89,7 +89,14 @@ def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False)
         parts.append(f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y_lo:.1f}" y2="{y_hi:.1f}" stroke="{color}" stroke-width="2"/>')
         parts.append(f'<circle cx="{cx:.1f}" cy="{y:.1f}" r="5" fill="{color}"><title>{html.escape(name)}: '
                      f'{q * 100:.1f}% at {x_raw:.0f} {html.escape(x_label)}</title></circle>')
-        parts.append(f'<text x="{cx + 7:.1f}" y="{y - 6:.1f}" font-size="10">{html.escape(name)}</text>')
+        right = cx > W * 0.7  # keep labels inside the plot near the right edge
+        parts.append(f'<text x="{cx + (-7 if right else 7):.1f}" y="{y - 6 - 11 * (i % 2):.1f}" font-size="10" '
+                     f'text-anchor="{"end" if right else "start"}">{html.escape(name)}</text>')
+    for k in range(4):  # x ticks
+        xv = x_lo + (x_hi - x_lo) * (k + 0.5) / 4
+        tx = _scale(xv, x_lo, x_hi, PAD, W - 10)
+        label = 10 ** xv if log_x else xv
+        parts.append(f'<text x="{tx:.1f}" y="{H - PAD + 14}" font-size="10" text-anchor="middle">{label:,.0f}</text>')
     parts.append(f'<text x="{(W + PAD) / 2}" y="{H - 12}" font-size="12" text-anchor="middle">'
                  f'{html.escape(x_label)}{" (log scale)" if log_x else ""}</text>')
     parts.append(f'<text x="12" y="{H / 2}" font-size="12" transform="rotate(-90 12 {H / 2})" '
@@ -139,7 +146,7 @@ def html_table(rows: Sequence[dict], highlight: str | None = None) -> str:
 CSS = """body{font:14px/1.45 system-ui,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
 td:first-child,th:first-child,td:nth-child(2){text-align:left}tr.pick{background:#eaf6ea;font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:16px}.key{margin-right:12px;white-space:nowrap}
+.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}figcaption{text-align:center;color:#555}.key{margin-right:12px;white-space:nowrap}
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px}.verdict{font-size:16px;padding:10px;
 background:#f4f4f8;border-left:4px solid #4e79a7}code{background:#f3f3f3;padding:1px 4px}"""
 
