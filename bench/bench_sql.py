@@ -22,7 +22,7 @@ import time
 from ladder.evals import evaluate
 from ladder.models import get_model
 from ladder.rungs import build_rung
-from ladder.sql import evaluate as sql_evaluate, load_questions, seed_path, summarize
+from ladder.sql import evaluate as sql_evaluate, ledger_examples, load_questions, seed_path, summarize
 from ladder.tasks import bundled_tasks_dir, load_task
 
 
@@ -34,21 +34,23 @@ def main() -> None:
     ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--rungs", default="zero-shot,few-shot-4,retrieved-few-shot-4,retrieved-few-shot-4+self-check-2")
     ap.add_argument("--skip-questions", action="store_true")
+    ap.add_argument("--shots", default="0", help="comma-separated: demo questions with N retrieved ledger-sql pairs")
     args = ap.parse_args()
     model = get_model(args.model, n_threads=args.threads)
     results = {}
-    if not args.skip_questions:
+    for shots in ([] if args.skip_questions else [int(n) for n in args.shots.split(",")]):
         t = time.time()
         questions = load_questions(bundled_tasks_dir() / "ledger" / "questions.jsonl")
-        items = sql_evaluate(seed_path(), questions, model, retries=args.retries)
+        examples = (lambda q, d, k=shots: ledger_examples(q, d, k)) if shots else ()
+        items = sql_evaluate(seed_path(), questions, model, retries=args.retries, examples=examples)
         s = summarize(items)
-        results["questions"] = {**s, "seconds": round(time.time() - t)}
+        results[f"questions_shots_{shots}"] = {**s, "seconds": round(time.time() - t)}
         for i in items:
             print(json.dumps({"q": i.question, "first": i.correct_first, "final": i.correct_final,
                               "retries": i.retries, "sql": i.final_sql}, ensure_ascii=False), flush=True)
-        print(f"demo questions ({s['questions']}): execution accuracy {s['accuracy_without_retry']:.1%} without "
-              f"self-check, {s['accuracy_with_retry']:.1%} with up to {args.retries} retries; "
-              f"{s['retries_per_question']:.2f} retries/question", flush=True)
+        print(f"demo questions ({s['questions']}, {shots} retrieved examples): execution accuracy "
+              f"{s['accuracy_without_retry']:.1%} without self-check, {s['accuracy_with_retry']:.1%} with up to "
+              f"{args.retries} retries; {s['retries_per_question']:.2f} retries/question", flush=True)
     task = load_task("ledger-sql")
     import random
 
@@ -56,11 +58,14 @@ def main() -> None:
     random.Random(0).shuffle(examples)
     examples = examples[: args.limit]
     rows = []
-    for spec in args.rungs.split(","):
+    for spec in [r for r in args.rungs.split(",") if r]:
         r = evaluate(task, build_rung(spec), model, examples, progress=False).summary
         rows.append(r)
         print(f"{spec:40s} exec acc {r['quality']:.1%}  CI {r['quality_ci'][0]:.0%}-{r['quality_ci'][1]:.0%}  "
               f"valid {r['valid_rate']:.0%}  retries {r['retries']:.2f}  p50 {r['p50_ms'] / 1000:.1f}s", flush=True)
+    if not rows:
+        print(json.dumps(results, ensure_ascii=False))
+        return
     base = rows[0]["quality"] or 0
     print(f"\nledger-sql test, {len(examples)} items, model {args.model}, threads {args.threads}")
     for r in rows:

@@ -65,6 +65,9 @@ def test_chat_end_to_end_record_ask_correct_undo(tmp_path):
     assert "已記錄 #1：2026-11-19 · 180 TWD · food" in text
     assert "已更正 #1：amount → 120" in text
     assert "The answer is 120." in text and "SQL: SELECT SUM(amount)" in text
+    sql_request = next(r for r in app.model.requests if r.messages[0].content.startswith("You write one SQLite"))
+    assert sql_request.messages[-1].content == "question: how much did I spend on food this month?\ntoday: 2026-11-20"
+    assert len(sql_request.messages) == 1 + 2 * 4 + 1  # system, 4 retrieved ledger-sql pairs, question
     assert "Undone: #1 restored" in text and "amount=180" in text  # undo the correction
     assert "Undone: removed #1 (180 TWD)." in text  # undo the record
     assert "抱歉：Nothing to undo." in text

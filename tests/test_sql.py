@@ -226,3 +226,15 @@ def test_bad_question_file_names_the_line(tmp_path):
     path.write_text(json.dumps({"question": "x", "gold_sql": "SELECT 1"}) + "\n{\"question\": 1}\n")
     with pytest.raises(Exception, match="q.jsonl:2"):
         load_questions(path)
+
+
+def test_ledger_examples_are_retrieved_training_pairs(ledger):
+    from ladder.sql import ledger_examples
+
+    pairs = ledger_examples("這個月交通花了多少？", "2026-11-20", k=3)
+    assert len(pairs) == 3 and all(u.startswith("question: ") and "\ntoday: " in u for u, _ in pairs)
+    assert any("transport" in sql for _, sql in pairs)
+    model = _scripted("SELECT 1")
+    ask("這個月交通花了多少？", ledger, model, today="2026-11-20", retries=0, examples=pairs)
+    sent = model.requests[0].messages
+    assert len(sent) == 1 + 6 + 1 and sent[-1].content == "question: 這個月交通花了多少？\ntoday: 2026-11-20"

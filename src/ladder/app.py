@@ -3,6 +3,7 @@
     text ─▶ classify (model, structured output: record | ask | correct | undo)
               ├─ record  ─▶ the `expenses` task's best rung ─▶ Ledger.record   (writes)
               ├─ ask     ─▶ ladder.sql.ask on a read-only Sandbox             (never writes)
+              │             + the 4 nearest ledger-sql training pairs as examples
               ├─ correct ─▶ model: {"field", "value"} ─▶ Ledger.correct       (writes)
               └─ undo    ─▶ Ledger.undo                                        (writes)
 
@@ -30,7 +31,7 @@ from typing import IO, Iterable, Literal
 from .agents import Graph, Tool, Visit
 from .errors import ConfigError
 from .models.base import Model
-from .sql import Sandbox, ask, language
+from .sql import Sandbox, ask, language, ledger_examples
 
 Category = Literal["food", "transport", "shopping", "entertainment", "housing", "utilities",
                    "health", "education", "travel", "other"]
@@ -241,13 +242,13 @@ class ExpenseApp:
 
     def __init__(self, ledger: str | Path | Ledger, model: Model, *, record_model: Model | None = None,
                  rung: str | None = None, today: str | None = None, default_currency: str = "TWD",
-                 sql_retries: int = 2, run_id: str | None = None):
+                 sql_retries: int = 2, sql_shots: int = 4, run_id: str | None = None):
         from .rungs import build_rung
         from .tasks import load_task
 
         self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
         self.model, self.today, self.default_currency = model, today, default_currency
-        self.sql_retries, self.run_id = sql_retries, run_id
+        self.sql_retries, self.sql_shots, self.run_id = sql_retries, sql_shots, run_id
         spec, model_name = (rung, None) if rung else best_recorder()
         if record_model is None and model_name:
             from .models import get_model
@@ -300,7 +301,9 @@ class ExpenseApp:
     def _ask(self, s: dict) -> dict:
         box = Sandbox(self.ledger.path)  # fresh: sees every committed write; read-only
         try:
-            ans = ask(s["text"], box, self.model, today=self.day(), retries=self.sql_retries, run_id=self.run_id)
+            shots = ledger_examples(s["text"], self.day(), self.sql_shots) if self.sql_shots else ()
+            ans = ask(s["text"], box, self.model, today=self.day(), retries=self.sql_retries, examples=shots,
+                      run_id=self.run_id)
         finally:
             box.close()
         return {"reply": Reply("ask", ans.answer, sql=ans.sql, rows=ans.rows)}

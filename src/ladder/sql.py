@@ -273,12 +273,26 @@ Answer with JSON: {{"sql": "SELECT ..."}}"""
 
 
 def build_messages(schema_text: str, question: str, today: str, examples: list[tuple[str, str]] = ()) -> list[Message]:
+    """System prompt with the schema; then example turns; then the question. With
+    examples, each user turn is 'question: ...\ntoday: ...' (the ledger-sql task's
+    format), since an example's dates depend on its own today."""
     msgs = [Message(role="system", content=SYSTEM.format(schema=schema_text, today=today))]
     for q, s in examples:
         msgs.append(Message(role="user", content=q))
         msgs.append(Message(role="assistant", content=json.dumps({"sql": s}, ensure_ascii=False)))
-    msgs.append(Message(role="user", content=question))
+    msgs.append(Message(role="user", content=f"question: {question}\ntoday: {today}" if examples else question))
     return msgs
+
+
+def ledger_examples(question: str, today: str, k: int = 4, task: str = "ledger-sql") -> list[tuple[str, str]]:
+    """The k training pairs of the ledger-sql task nearest the question (character
+    n-gram TF-IDF, the retrieved-few-shot rung's retrieval), as (user turn, sql)."""
+    from .rungs import RetrievedFewShot
+    from .tasks import load_task
+
+    t = load_task(task)
+    chosen = RetrievedFewShot(k=k, field="question").examples(t, {"question": question, "today": today})
+    return [(t.format_input(ex.input), ex.expected["sql"]) for ex in chosen]
 
 
 def ask(question: str, db: str | Path | Sandbox, model: Model, *, today: str | None = None,
@@ -398,17 +412,19 @@ def load_questions(path: str | Path) -> list[dict]:
 
 
 def evaluate(db: str | Path, questions: list[dict], model: Model, *, retries: int = 2,
-             today: str | None = None, examples: list[tuple[str, str]] = (), run_id: str | None = None) -> list[EvalItem]:
+             today: str | None = None, examples=(), run_id: str | None = None) -> list[EvalItem]:
     """Execution accuracy without (first attempt) and with the retry loop, in one pass:
-    decoding is greedy, so the first attempt is exactly what a no-retry run produces."""
+    decoding is greedy, so the first attempt is exactly what a no-retry run produces.
+    ``examples``: fixed (user turn, sql) pairs, or ``f(question, today) -> pairs``."""
     box = sandbox_for(db)
     items = []
     for q in questions:
         gold = box.run(q["gold_sql"])
         if not gold.ok:
             raise ConfigError(f"gold_sql for {q['question']!r} fails: {gold.error}")
-        ans = ask(q["question"], box, model, today=q.get("today") or today, retries=retries,
-                  examples=examples, run_id=run_id)
+        day = q.get("today") or today
+        shots = examples(q["question"], day or "") if callable(examples) else examples
+        ans = ask(q["question"], box, model, today=day, retries=retries, examples=shots, run_id=run_id)
         first = ans.attempts[0]
 
         def right(a: Attempt) -> bool:
@@ -470,12 +486,18 @@ def _cli():
     @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
     @click.option("--retries", default=2, show_default=True, help="Retries after an error or empty result.")
     @click.option("--today", default=None, help="Today's date, YYYY-MM-DD (default: the real date).")
+    @click.option("--shots", default=0, show_default=True,
+                  help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
     @click.option("--json", "as_json", is_flag=True, help="Print the SQL, rows and every attempt as JSON.")
-    def ask_cmd(question, db, model_name, retries, today, as_json):
+    def ask_cmd(question, db, model_name, retries, today, shots, as_json):
         """Answer QUESTION with one SELECT, retrying with the error fed back."""
+        import datetime as dt
+
         from .models import get_model
 
-        ans = ask(question, db, get_model(model_name), today=today, retries=retries)
+        today = today or dt.date.today().isoformat()
+        examples = ledger_examples(question, today, shots) if shots else ()
+        ans = ask(question, db, get_model(model_name), today=today, retries=retries, examples=examples)
         if as_json:
             click.echo(json.dumps({
                 "question": question, "answer": ans.answer, "sql": ans.sql, "columns": ans.columns,
@@ -493,12 +515,16 @@ def _cli():
     @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
     @click.option("--retries", default=2, show_default=True)
     @click.option("--today", default=None, help="Default for lines without 'today'.")
+    @click.option("--shots", default=0, show_default=True,
+                  help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
     @click.option("--json", "as_json", is_flag=True, help="Print every item as JSON.")
-    def eval_cmd(db, data, model_name, retries, today, as_json):
+    def eval_cmd(db, data, model_name, retries, today, shots, as_json):
         """Execution accuracy with and without the retry loop, and retries per question."""
         from .models import get_model
 
-        items = evaluate(db, load_questions(data), get_model(model_name), retries=retries, today=today)
+        examples = (lambda q, d: ledger_examples(q, d, shots)) if shots else ()
+        items = evaluate(db, load_questions(data), get_model(model_name), retries=retries, today=today,
+                         examples=examples)
         summary = summarize(items)
         if as_json:
             click.echo(json.dumps({"summary": summary, "items": [i.__dict__ for i in items]},
@@ -528,4 +554,4 @@ def __getattr__(name):  # `ladder.sql.cli` is built on first use (click stays a 
 
 __all__ = ["Sandbox", "Execution", "SQLAnswer", "Attempt", "ask", "check_sql", "problems", "same_result",
            "execution_match", "score_task_output", "evaluate", "summarize", "load_questions", "demo_ledger",
-           "seed_path", "language", "answer_text", "SQL_SCHEMA"]
+           "seed_path", "language", "answer_text", "ledger_examples", "SQL_SCHEMA"]
