@@ -1,0 +1,60 @@
+"""The student rung: a fine-tuned small model, a short instruction and the raw input.
+
+Spec names and the model each one uses (registered by ``ladder distill``/``export_student``):
+
+    student        ->  model "<task>-student"        (distilled from the teacher's labels)
+    student-gold   ->  model "<task>-student-gold"   (plain fine-tuning on gold labels)
+
+The model passed to the rung (the climb's model) is ignored: a student is tied to
+its task. Output is constrained to the task schema (a llama.cpp grammar), and every
+call's Response carries the student's model name, so reports attribute tokens and
+latency correctly.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..models.base import Model, as_messages
+from ..rungs.base import Prediction, ask
+from ..tasks import Task
+from .sft import student_messages
+
+
+def student_model_name(task: Task, suffix: str = "student") -> str:
+    return f"{task.name}-{suffix}"
+
+
+class Student:
+    def __init__(self, suffix: str = "student", model: Model | None = None):
+        self.suffix, self.name = suffix, suffix
+        self._model = model  # a fixed model (tests, programmatic use); else resolved by task
+        self._cache: dict[str, Model] = {}
+
+    def model_for(self, task: Task) -> Model:
+        if self._model is not None:
+            return self._model
+        if task.name not in self._cache:
+            from ..models import get_model, registered
+
+            name = student_model_name(task, self.suffix)
+            if name not in registered():
+                hint = " --gold" if self.suffix.endswith("gold") else ""
+                raise ConfigError(f"No student model {name!r} is registered for task {task.name!r}: "
+                                  f"train one with `ladder distill --task {task.name}{hint}`.")
+            self._cache[task.name] = get_model(name)
+        return self._cache[task.name]
+
+    def __call__(self, task: Task, input: dict, model: Model | None = None, run_id: str | None = None) -> Prediction:
+        student = self.model_for(task)
+        messages = as_messages(student_messages(task, input))
+        value, r, error = ask(student, messages, task.schema, run_id=run_id)
+        return Prediction(value, r.text, messages, [r], error)
+
+
+def register_student_rungs() -> None:
+    """Make ``student`` and ``student-gold`` available to build_rung (and so the climb)."""
+    from ..rungs import BASES, register_rung
+
+    if "student" not in BASES:
+        register_rung("student", lambda n: Student("student"))
+        register_rung("student-gold", lambda n: Student("student-gold"))
