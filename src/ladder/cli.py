@@ -362,6 +362,7 @@ def _short(text: str, n: int = 60) -> str:
 # Command groups that live with their packages. One line each:
 # cli.add_command(<click command or group>)
 # -- subcommands --
+from .distill.cli import distill as _d, train_cmd as _t; cli.add_command(_d); cli.add_command(_t)  # noqa: E402,E702
 cli.add_command(__import__('ladder.app', fromlist=['cli']).cli)
 cli.add_command(__import__('ladder.rag.cli', fromlist=['rag']).rag)
 cli.add_command(__import__('ladder.sql', fromlist=['cli']).cli)

@@ -1,0 +1,149 @@
+"""`ladder distill` and `ladder train`: thin click commands over ladder.distill."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+PRESETS = {  # name -> TrainConfig overrides
+    "quick": {"epochs": 1, "max_steps": 12, "save_every": 4},  # make demo: a few minutes on 2 cores
+    "default": {},
+}
+
+
+def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed):
+    from .train import TrainConfig
+
+    opts = dict(PRESETS[preset])
+    given = dict(base=base, method=method, epochs=epochs, batch_size=batch_size, r=r, lr=lr, max_steps=max_steps,
+                 seed=seed)
+    opts.update({k: v for k, v in given.items() if v is not None})
+    return TrainConfig(**opts)
+
+
+_train_options = [
+    click.option("--student", "base", default=None, help="Student base: smollm2 (default), gemma3-270m, a .gguf or an HF dir."),
+    click.option("--method", type=click.Choice(["lora", "dora", "ia3", "full"]), default=None,
+                 help="PEFT method (default lora; dora/ia3 export merged weights, not a GGUF LoRA)."),
+    click.option("--epochs", type=int, default=None, help="Epochs (default 3)."),
+    click.option("--batch-size", type=int, default=None, help="Batch size (default 8)."),
+    click.option("-r", "--rank", "r", type=int, default=None, help="LoRA rank (default 16)."),
+    click.option("--lr", type=float, default=None, help="Learning rate (default by method)."),
+    click.option("--max-steps", type=int, default=None, help="Stop after this many steps."),
+    click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
+                 help="quick: 12 steps (demo)."),
+    click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
+    click.option("--resume", is_flag=True, help="Continue an interrupted run in the same --out."),
+]
+
+
+def train_options(f):
+    for opt in reversed(_train_options):
+        f = opt(f)
+    return f
+
+
+@click.command()
+@click.option("--task", "task_name", required=True, help="Task name or task.yaml path.")
+@click.option("--teacher", default="smollm2", show_default=True,
+              help="Teacher model: a local name, or openai:<model> for any OpenAI-compatible endpoint.")
+@click.option("--rung", default="retrieved-few-shot-4+self-check-2", show_default=True,
+              help="Teacher pipeline (a rung spec).")
+@click.option("--source", type=click.Choice(["teacher", "gold", "mix"]), default="teacher", show_default=True,
+              help="Train on the teacher's labels, the task's gold labels (plain fine-tuning), or both.")
+@click.option("--inputs", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Unlabelled JSONL ({\"input\": {...}} per line) for the teacher (default: train inputs).")
+@click.option("--limit", type=int, default=None, help="Use only the first N train inputs.")
+@click.option("--test-limit", type=int, default=60, show_default=True, help="Test items in the savings report.")
+@click.option("--agree", type=int, default=1, show_default=True,
+              help="Keep a teacher label only if N samples agree.")
+@click.option("--concurrency", type=int, default=1, show_default=True, help="Parallel teacher calls (remote teachers).")
+@click.option("--name", default=None, help="Register the student under this name (default <task>-student[-gold]).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default <data dir>/students/<name>).")
+@click.option("--no-eval", is_flag=True, help="Skip the savings report.")
+@train_options
+def distill(task_name, teacher, rung, source, inputs, limit, test_limit, agree, concurrency, name, out, no_eval,
+            base, method, epochs, batch_size, r, lr, max_steps, preset, seed, resume):
+    """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
+
+    \b
+    Examples:
+      ladder distill --task expenses --limit 200                       # bundled model + pipeline as teacher
+      ladder distill --task expenses --source gold                     # plain fine-tuning on gold labels
+      ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --concurrency 8
+      ladder distill --task expenses --student gemma3-270m --preset quick
+      ladder distill --task expenses --resume                          # after Ctrl-C / a kill
+    """
+    from ..tasks import load_task
+    from .recipe import distill as run
+
+    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
+    done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
+               config=config, limit=limit, test_limit=test_limit, name=name, resume=resume, agree=agree,
+               concurrency=concurrency, evaluate_after=not no_eval)
+    click.echo(f"Student registered as {done.student!r} (try: ladder prompt --model {done.student} ...)")
+    for k, v in done.exported.items():
+        click.echo(f"  {k}: {v}")
+    if done.report:
+        click.echo(f"Savings report: {done.report['html']}")
+
+
+@click.command("train")
+@click.option("--task", "task_name", default=None, help="Fine-tune on this task's gold labels (plain fine-tuning).")
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Chat SFT JSONL ({\"messages\": [...]} per line) to train on.")
+@click.option("--corpus", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Continued pretraining on the .txt/.md files of this directory.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
+@click.option("--name", default=None, help="Register the result under this name.")
+@train_options
+def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_size, r, lr, max_steps, preset, seed,
+              resume):
+    """Fine-tune a student (LoRA by default) on a task, an SFT file, or raw text.
+
+    \b
+    Examples:
+      ladder train --task expenses --out runs/gold --name expenses-student-gold
+      ladder train --data sft.jsonl --out runs/s1 --method dora
+      ladder train --corpus docs/ --out runs/cpt --epochs 1      # prints held-out perplexity before/after
+      ladder train --task expenses --out runs/gold --resume      # after a kill
+    """
+    from ..errors import ConfigError
+    from .sft import build_sft, read_jsonl, student_instruction
+    from .train import perplexity, train
+
+    if sum(x is not None for x in (task_name, data, corpus)) != 1:
+        raise ConfigError("Give exactly one of --task, --data or --corpus.")
+    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
+    system = "Reply with the JSON answer."
+    if corpus:
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(corpus).rglob("*"))
+                 if p.suffix in {".txt", ".md"}]
+        if len(texts) < 2:
+            raise ConfigError(f"{corpus} needs at least two .txt/.md files (one is held out for perplexity).")
+        held = max(1, len(texts) // 10)
+        before = perplexity(config.base, texts[:held], max_length=config.max_length)
+        result = train([{"text": t} for t in texts[held:]], [], out, config, resume=resume, corpus=True)
+        after = perplexity(config.base, texts[:held], adapter=result.adapter, max_length=config.max_length)
+        click.echo(json.dumps({"perplexity_before": round(before, 3), "perplexity_after": round(after, 3),
+                               "adapter": str(result.adapter)}))
+        return
+    if task_name:
+        from ..tasks import load_task
+
+        task = load_task(task_name)
+        rows = build_sft(task, source="gold")
+        dev = build_sft(task, source="gold", gold=task.split("dev")) if task.spec.data.dev else []
+        system = student_instruction(task)
+    else:
+        rows, dev = read_jsonl(data), []
+    result = train(rows, dev, out, config, resume=resume)
+    click.echo(json.dumps({k: v for k, v in result.__dict__.items() if k in
+                           ("steps", "train_loss", "dev_loss", "seconds", "seconds_per_step", "peak_rss_mb")}))
+    if name:
+        from .export import export_student
+
+        paths = export_student(result, name, system)
+        click.echo(f"Registered {name!r}: {paths}")
