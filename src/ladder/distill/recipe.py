@@ -113,7 +113,7 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
             r.name = "student" if done.student.endswith("-student") else done.student
         res = evaluate(task, r, model or teacher_model, test, data="test", progress=progress)
         c = consistency(task, r, model or teacher_model, test[:consistency_n]) if consistency_n else {}
-        res.summary["consistency"] = c.get("repeat")
+        res.summary["consistency"] = c or None
         summaries.append(res.summary)
     extra = []
     other = f"{task.name}-student-gold" if not done.student.endswith("-gold") else f"{task.name}-student"
@@ -122,7 +122,7 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
         r.name = other.removeprefix(f"{task.name}-")
         res = evaluate(task, r, teacher_model, test, data="test", progress=progress)
         c = consistency(task, r, teacher_model, test[:consistency_n]) if consistency_n else {}
-        res.summary["consistency"] = c.get("repeat")
+        res.summary["consistency"] = c or None
         extra.append(res.summary)
     done.teacher_summary, done.student_summary, done.extra_summaries = summaries[0], summaries[1], extra
     notes = [f"test items: {len(test)}; consistency: same input twice at temperature 0.7, first "

@@ -33,6 +33,13 @@ ROWS = [  # (label, key, format)
 ]
 
 
+def _get(summary: dict, key: str):
+    v = summary.get(key)
+    if key == "consistency" and isinstance(v, dict):  # ladder.evals.consistency's shape
+        return v.get("repeat")
+    return v
+
+
 def _ratio(a: float, b: float) -> float:
     return a / b if b else float("inf")
 
@@ -53,10 +60,10 @@ def savings_table(teacher: dict, student: dict, extra: Sequence[dict] = ()) -> l
     """Rows: metric, teacher, student, teacher/student, then any extra columns (e.g. gold student)."""
     out = []
     for label, key, kind in ROWS:
-        t, s = teacher.get(key), student.get(key)
+        t, s = _get(teacher, key), _get(student, key)
         ratio = f"{_ratio(t, s):.1f}x" if kind == "num" and t and s else ""
         out.append([label, _fmt(t, kind, teacher, key), _fmt(s, kind, student, key), ratio,
-                    *[_fmt(e.get(key), kind, e, key) for e in extra]])
+                    *[_fmt(_get(e, key), kind, e, key) for e in extra]])
     return out
 
 
