@@ -1,5 +1,6 @@
 """Answers with the real bundled smollm2 (greedy, short): structural checks only."""
 
+import pytest
 from conftest import DEMO
 
 from ladder.models import ScriptedModel
@@ -34,6 +35,7 @@ def test_citations_map_to_the_sources_sent(demo_index):
     assert "[1] (bicycle-repair.txt)" in system and a.citations[0].text in system
 
 
+@pytest.mark.slow
 def test_real_model_answer_streams_and_cites_real_sources(demo_index, smollm2):
     pieces = []
     a = ask("What pressure should I pump a shared bike tyre to?", demo_index, smollm2, k=2,

@@ -60,6 +60,7 @@ ingest([sys.argv[1]], sys.argv[2], progress=lambda p, n, t: print(n, flush=True)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("after", [2, 7])
 def test_killed_ingest_leaves_a_consistent_index(corpus, tmp_path, after):
     """SIGKILL an ingest as file `after` starts (earlier files committed), then check and resume."""
