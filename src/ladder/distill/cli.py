@@ -57,6 +57,8 @@ def train_options(f):
               help="Unlabelled JSONL ({\"input\": {...}} per line) for the teacher (default: train inputs).")
 @click.option("--limit", type=int, default=None, help="Use only the first N train inputs.")
 @click.option("--test-limit", type=int, default=60, show_default=True, help="Test items in the savings report.")
+@click.option("--consistency-n", type=int, default=10, show_default=True,
+              help="Test items run twice at temperature 0.7 for the consistency measure (0: skip).")
 @click.option("--agree", type=int, default=1, show_default=True,
               help="Keep a teacher label only if N samples agree.")
 @click.option("--concurrency", type=int, default=1, show_default=True, help="Parallel teacher calls (remote teachers).")
@@ -64,7 +66,7 @@ def train_options(f):
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default <data dir>/students/<name>).")
 @click.option("--no-eval", is_flag=True, help="Skip the savings report.")
 @train_options
-def distill(task_name, teacher, rung, source, inputs, limit, test_limit, agree, concurrency, name, out, no_eval,
+def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, concurrency, name, out, no_eval,
             base, method, epochs, batch_size, r, lr, max_steps, preset, seed, resume):
     """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
 
@@ -81,7 +83,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, agree, 
 
     config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
     done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
-               config=config, limit=limit, test_limit=test_limit, name=name, resume=resume, agree=agree,
+               config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
                concurrency=concurrency, evaluate_after=not no_eval)
     click.echo(f"Student registered as {done.student!r} (try: ladder prompt --model {done.student} ...)")
     for k, v in done.exported.items():
