@@ -67,6 +67,7 @@ def test_sandbox_time_limit_and_row_cap(ledger):
     capped = box.run("SELECT id FROM expenses ORDER BY id")
     assert capped.ok and capped.truncated and [r[0] for r in capped.rows] == [1, 2, 3, 4, 5]
     assert box.run("SELECT COUNT(*) FROM expenses").rows == [(146,)]  # still usable after a timeout
+    assert "too big" in box.run("SELECT length(zeroblob(2000000000))").error
 
 
 def test_sandbox_on_a_seed_script_is_locked_too():

@@ -8,7 +8,7 @@ The **Sandbox** is the only way a model's SQL touches a database: a read-only
 connection (``mode=ro``; a ``.sql`` seed is loaded into memory instead), an authorizer
 that allows only reading (SELECT, READ, FUNCTION, RECURSIVE — so every write, ATTACH,
 PRAGMA and transaction is denied, whatever the text says), one statement per call, a
-time limit (progress handler) and a row cap. The ledger app writes through its own
+time limit (progress handler), a row cap and a 10 MB cap on any one value. The ledger app writes through its own
 tools (``ladder.app.Ledger``), never through this path.
 
 **Execution accuracy** (``same_result``): a prediction is right when its result rows
@@ -79,6 +79,8 @@ class Sandbox:
             self.conn = sqlite3.connect(f"{self.db.resolve().as_uri()}?mode=ro", uri=True,
                                         check_same_thread=False)
         self.conn.set_authorizer(_authorize)
+        self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 10_000_000)  # no 1 GB zeroblob() in memory
+        self.conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # belt and braces: the authorizer denies ATTACH
         self._lock = threading.Lock()
         self._deadline = 0.0
         self.conn.set_progress_handler(lambda: 1 if time.monotonic() > self._deadline else 0, 2000)
