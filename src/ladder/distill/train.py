@@ -299,9 +299,9 @@ def train(rows: list[dict], dev_rows: list[dict], out: str | Path, config: Train
             opt.zero_grad(set_to_none=True)
             state["step"] += 1
             state["pos"] = b + 1
-            state["losses"].append(round(float(loss), 4))
+            state["losses"].append(round(loss.item(), 4))
             state["seconds"] = time.perf_counter() - t0
-            bar.update(state["step"], float(loss), state["epoch"] + 1)
+            bar.update(state["step"], state["losses"][-1], state["epoch"] + 1)
             if state["step"] % config.save_every == 0:
                 _save_checkpoint(ckpt_path, model, opt, sched, state)
         # validate
