@@ -486,6 +486,10 @@ class _Progress:
     def update(self, step: int, loss: float, epoch: int) -> None:
         if self.bar:
             self.bar.update(self.task, completed=step, loss=loss, epoch=epoch)
+            if not self.bar.console.is_terminal:  # piped (make demo | tee, nohup): a line per step
+                t = self.bar.tasks[0]
+                eta = f"{t.time_remaining:.0f}s" if t.time_remaining is not None else "?"
+                self.bar.console.print(f"step {step}/{self.total} epoch {epoch} loss {loss:.4f} ETA {eta}")
 
     def note(self, text: str) -> None:
         if self.bar:
