@@ -63,3 +63,16 @@ def test_climb_with_the_real_model_on_a_few_items(tmp_path, smollm2):
         assert (a["quality"], a["field_acc"], a["prompt_tokens"], a["completion_tokens"]) == \
                (b["quality"], b["field_acc"], b["prompt_tokens"], b["completion_tokens"])
     assert all(r["valid_rate"] > 0 for r in runs[0].rows)
+
+
+def test_trained_students_join_the_ladder(smollm2):
+    from ladder import register_model
+    from ladder.climb import student_rungs
+    from ladder.rungs import build_rung
+
+    task = load_task("expenses")
+    assert student_rungs(task) == []
+    register_model("expenses-student-gold", backend="llamacpp", path=smollm2.path)
+    assert student_rungs(task) == ["student-gold"]
+    pred = build_rung("student-gold")(task, task.split("dev")[0].input, None)
+    assert pred.calls[0].model == "expenses-student-gold" and pred.output is not None

@@ -290,6 +290,9 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
               consistency_n, price_in, price_out, out):
     """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
 
+    Students trained with `ladder distill` for the task join the ladder as the
+    `student` (teacher labels) and `student-gold` (gold labels) rungs.
+
     \b
     Examples:
       ladder climb --task expenses --quick
@@ -297,7 +300,7 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
       ladder climb --task expenses --rungs zero-shot,few-shot-4 --limit 50
       ladder climb --task my_task.yaml --model openai:gpt-4o-mini --price-in 0.15 --price-out 0.6
     """
-    from .climb import climb
+    from .climb import climb, student_rungs
     from .models import get_model
     from .rungs import DEFAULT_LADDER, QUICK_LADDER
     from .tasks import load_task
@@ -305,7 +308,8 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
     task = load_task(task_name)
     if quick and limit is None:
         limit = 24
-    specs = [s.strip() for s in rungs.split(",")] if rungs else list(QUICK_LADDER if quick else DEFAULT_LADDER)
+    specs = [s.strip() for s in rungs.split(",")] if rungs else \
+        list(QUICK_LADDER if quick else DEFAULT_LADDER) + student_rungs(task)
     examples = _examples(task, split, data, limit, seed)
     result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
                    budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,

@@ -105,6 +105,14 @@ def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Seque
     return ClimbResult(task.name, model.name, rows, rec, report, notes)
 
 
+def student_rungs(task: Task) -> list[str]:
+    """Student rungs with a registered model for this task (after `ladder distill`)."""
+    from .models import registered
+
+    names = registered()
+    return [suffix for suffix in ("student", "student-gold") if f"{task.name}-{suffix}" in names]
+
+
 def _climbs_dir() -> Path:
     path = data_dir() / "climbs"
     path.mkdir(parents=True, exist_ok=True)

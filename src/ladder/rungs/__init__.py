@@ -59,7 +59,24 @@ def register_rung(name: str, factory: Callable, wrapper: bool = False) -> None:
     (WRAPPERS if wrapper else BASES)[name] = factory
 
 
+# Modules that register more rungs when imported (RAG context, fine-tuned students).
+# Imported only when a spec names a rung not known yet: they pull in heavier deps.
+PLUGINS = ("ladder.rag.rung", "ladder.distill.student")
+
+
+def load_plugins() -> None:
+    import importlib
+
+    for module in PLUGINS:
+        importlib.import_module(module)
+
+
 def _split(token: str, table: dict) -> tuple[str, int | None]:
+    if token in table:
+        return token, None
+    m = re.fullmatch(r"(.+?)-(\d+)", token)
+    if not (m and m.group(1) in table):
+        load_plugins()
     if token in table:
         return token, None
     m = re.fullmatch(r"(.+?)-(\d+)", token)
@@ -87,6 +104,6 @@ def build_rung(spec: str) -> Rung:
     return rung
 
 
-__all__ = ["Prediction", "Rung", "build_rung", "register_rung", "ask", "build_messages", "ZeroShot",
+__all__ = ["Prediction", "Rung", "build_rung", "register_rung", "load_plugins", "ask", "build_messages", "ZeroShot",
            "FewShot", "RetrievedFewShot", "ChainOfThought", "SelfCheck", "SelfConsistency",
            "DEFAULT_LADDER", "QUICK_LADDER", "BASES", "WRAPPERS"]
