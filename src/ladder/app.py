@@ -183,6 +183,11 @@ INTENT_SYSTEM = """You route messages in an expense-tracking chat. Answer with J
 - "ask": a question about past spending ("how much on food this month?", "這個月花了多少？")
 - "correct": the user fixes the expense just recorded ("no, it was 120", "不對, 是 120", "category is transport")
 - "undo": remove or revert the last entry ("undo", "撤銷", "取り消し", "delete that")"""
+# Worked examples, sent as chat turns: a 135M model follows turns better than a rule list.
+INTENT_EXAMPLES = [("午餐 便當 120", "record"), ("how much did I spend on transport last month?", "ask"),
+                   ("不對，是 250", "correct"), ("undo", "undo"),
+                   ("Taxi to the airport 38 dollars", "record"), ("這個月吃飯花了多少？", "ask"),
+                   ("no, the category is shopping", "correct"), ("取り消して", "undo")]
 CORRECTION_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["field", "value"],
                      "properties": {"field": {"enum": ["amount", "date", "currency", "category", "merchant"]},
                                     "value": {"type": "string", "maxLength": 60}}}
@@ -276,7 +281,9 @@ class ExpenseApp:
 
     # -- graph nodes: state -> updates ----------------------------------------------
     def _classify(self, s: dict) -> dict:
-        r = self.model.generate([{"role": "system", "content": INTENT_SYSTEM}, {"role": "user", "content": s["text"]}],
+        turns = [m for text, intent in INTENT_EXAMPLES for m in (
+            {"role": "user", "content": text}, {"role": "assistant", "content": json.dumps({"intent": intent})})]
+        r = self.model.generate([{"role": "system", "content": INTENT_SYSTEM}, *turns, {"role": "user", "content": s["text"]}],
                                 schema=INTENT_SCHEMA, max_tokens=16, run_id=self.run_id)
         return {"intent": r.parsed["intent"]}
 
