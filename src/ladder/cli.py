@@ -319,16 +319,35 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
 
 
 @cli.command()
-@click.option("--full", is_flag=True, help="The whole ladder on the whole test split (about an hour).")
+@click.option("--full", is_flag=True, help="The whole ladder on the whole test split (hours on 2 cores).")
+@click.option("--no-student", is_flag=True, help="Skip training the quick student.")
 @click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True)
-def demo(full, out):
+def demo(full, no_student, out):
     """Climb the bundled `expenses` task on the embedded model and print the report.
 
     \b
+    Steps: (1) unless one exists, fine-tune a small student on the gold training labels
+    with the quick preset (LoRA, 12 steps) and register it as expenses-student-gold;
+    (2) climb the prompting rungs and the student on 24 test items; (3) print the table,
+    the recommendation and the path of report.html.
+
+    \b
     Examples:
-      ladder demo            # the quick preset, a few minutes on 2 cores
+      ladder demo            # the quick preset
+      ladder demo --no-student
       ladder demo --full
     """
+    from .climb import student_rungs
+    from .tasks import load_task
+
+    task = load_task("expenses")
+    if not no_student and "student-gold" not in student_rungs(task):
+        from .distill.cli import _config
+        from .distill.recipe import distill
+
+        click.secho("Fine-tuning a small student on the gold training labels (quick preset)...", bold=True)
+        distill(task, source="gold", config=_config(None, None, None, None, None, None, None, "quick", None),
+                evaluate_after=False)
     click.get_current_context().invoke(climb_cmd, task_name="expenses", quick=not full, out=out)
 
 
