@@ -391,26 +391,9 @@ class EvalItem:
 
 
 def load_questions(path: str | Path) -> list[dict]:
-    from .errors import DatasetError
+    from .jsonl import read_records
 
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Question file {path} does not exist.")
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DatasetError(path, n, f"not valid JSON ({e.msg})") from None
-        if not isinstance(row, dict) or not {"question", "gold_sql"} <= set(row):
-            raise DatasetError(path, n, 'each line must be {"question": ..., "gold_sql": ..., "today"?: ...}')
-        unknown = set(row) - {"question", "gold_sql", "today"}
-        if unknown:
-            raise DatasetError(path, n, f"unknown key(s) {sorted(unknown)}")
-        out.append(row)
-    return out
+    return read_records(path, {"question", "gold_sql"}, {"today"})
 
 
 def evaluate(db: str | Path, questions: list[dict], model: Model, *, retries: int = 2,

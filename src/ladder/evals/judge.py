@@ -8,12 +8,11 @@ and Spearman rank correlation). Report that number next to any judged score.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import DatasetError
+from ..jsonl import read_records
 from ..models.base import Model
 
 DEFAULT_RUBRIC = ("Score how well the answer responds to the question, judged against the reference "
@@ -52,20 +51,7 @@ class Judge:
 
 def load_labelled(path: str | Path) -> list[dict]:
     """Lines of {"question", "answer", "reference"?, "human_score"}."""
-    rows = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DatasetError(path, n, f"not valid JSON ({e.msg})") from None
-        missing = {"question", "answer", "human_score"} - set(row)
-        if missing:
-            raise DatasetError(path, n, f"missing {sorted(missing)}; each line needs question, answer, "
-                               "human_score (and optionally reference)")
-        rows.append(row)
-    return rows
+    return read_records(path, {"question", "answer", "human_score"}, {"reference"})
 
 
 def _ranks(xs: Sequence[float]) -> list[float]:

@@ -13,11 +13,10 @@ sources", averaged.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DatasetError
+from ..jsonl import read_records
 from ..models.base import Model
 from .answer import ask, sources_block
 from .index import Index
@@ -32,19 +31,8 @@ class QA:
 
 
 def load_qa(path: str | Path) -> list[QA]:
-    items = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            unknown = set(d) - {"question", "source", "answer_contains_any"}
-            if unknown:
-                raise ValueError(f"unknown key(s) {sorted(unknown)}")
-            items.append(QA(str(d["question"]), str(d["source"]), list(d.get("answer_contains_any", []))))
-        except (ValueError, KeyError, TypeError) as e:
-            raise DatasetError(path, n, f"{e}; expected {{\"question\", \"source\", \"answer_contains_any\"}}")
-    return items
+    rows = read_records(path, {"question", "source"}, {"answer_contains_any"})
+    return [QA(str(d["question"]), str(d["source"]), list(d.get("answer_contains_any", []))) for d in rows]
 
 
 def _matches(path: str, source: str) -> bool:
