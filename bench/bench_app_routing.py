@@ -3,7 +3,7 @@ system prompt vs the same prompt plus ladder.app.INTENT_EXAMPLES as chat turns, 
 
     .venv/bin/python bench/bench_app_routing.py
 """
-import json, sys
+import json
 from ladder.models import get_model
 from ladder.app import INTENT_SYSTEM, INTENT_SCHEMA, INTENT_EXAMPLES
 m = get_model("smollm2", n_threads=1)

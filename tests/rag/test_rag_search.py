@@ -65,8 +65,6 @@ def test_vector_store_rescoring_is_exact_on_its_candidates(tmp_path):
 
 
 def test_recentering_makes_every_bit_informative(demo_index):
-    import numpy as np
-
     store = demo_index.vectors
     center, n = store._center()
     assert n == store.count() > 0  # ingest recentered on the whole demo corpus

@@ -41,7 +41,6 @@ def test_few_shot_adds_example_turns(task):
 
 
 def test_retrieved_few_shot_picks_similar_examples(task):
-    model = ScriptedModel([GOOD])
     rung = build_rung("retrieved-few-shot-2")
     examples = rung.examples(task, INPUT)
     assert len(examples) == 2

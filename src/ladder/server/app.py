@@ -25,7 +25,7 @@ from ..models.base import Model
 from .config import ServerConfig
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
-from .queue import Gate, Generation
+from .queue import Gate
 from .schemas import ChatRequest, CompletionRequest, EmbeddingRequest, TaskRequest
 
 log = logging.getLogger("ladder.server")
