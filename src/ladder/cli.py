@@ -327,7 +327,7 @@ def demo(full, no_student, out):
 
     \b
     Steps: (1) unless one exists, fine-tune a small student on the gold training labels
-    with the quick preset (LoRA, 12 steps) and register it as expenses-student-gold;
+    with the quick preset (LoRA, 64 steps) and register it as expenses-student-gold;
     (2) climb the prompting rungs and the student on 24 test items; (3) print the table,
     the recommendation and the path of report.html.
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 PRESETS = {  # name -> TrainConfig overrides
-    "quick": {"epochs": 1, "max_steps": 12, "save_every": 4},  # make demo: a few minutes on 2 cores
+    # make demo: one pass over 512 examples (64 steps of 8, ~4.5 s/step on 2 idle cores)
+    "quick": {"epochs": 1, "max_steps": 64, "save_every": 16, "lr": 1e-3},
     "default": {},
 }
 
@@ -33,7 +34,7 @@ _train_options = [
     click.option("--lr", type=float, default=None, help="Learning rate (default by method)."),
     click.option("--max-steps", type=int, default=None, help="Stop after this many steps."),
     click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
-                 help="quick: 12 steps (demo)."),
+                 help="quick: 64 steps at a higher learning rate (the demo)."),
     click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
     click.option("--resume", is_flag=True, help="Continue an interrupted run in the same --out."),
 ]

@@ -56,7 +56,7 @@ def print_table(rows: Sequence[dict], title: str = "", console=None) -> None:
     if console is None:
         console = Console()
         if not console.is_terminal:  # piped (make demo | tee): don't squeeze to 80 columns
-            console = Console(width=140)
+            console = Console(width=180)
     console.print(table)
 
 
