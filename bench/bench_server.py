@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -94,26 +92,13 @@ def bench_prefix(client, local, name: str, repeats: int) -> None:
           "(one cache slot per model)", flush=True)
 
 
-@contextlib.contextmanager
 def in_process_server(model):
     """The server on loopback in a thread, serving this very Model object (same weights,
     same KV cache), so HTTP vs direct differs only by the server's own work."""
-    import uvicorn
-
     from ladder.server import ServerConfig, create_app
+    from ladder.server.app import running
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ServerConfig(), models={model.name: model}),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return running(create_app(ServerConfig(), models={model.name: model}))
 
 
 def bench_overhead(local, name: str, repeats: int) -> None:

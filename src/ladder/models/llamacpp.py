@@ -308,11 +308,3 @@ def _is_eog(llm, tok: int) -> bool:
 def _find_stop(text: str, stops: list[str]) -> int | None:
     hits = [text.find(s) for s in stops if s and s in text]
     return min(hits) if hits else None
-
-
-def gguf_metadata(path: str | Path) -> dict:
-    """A GGUF file's metadata (used by `ladder models` and export checks)."""
-    llm = _load(str(path), 512, 1, None)[0]
-    return dict(llm.metadata)
-
-

@@ -12,7 +12,10 @@ never sees a traceback (it goes to the server log).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -225,3 +228,26 @@ async def _run_task(server: Server, name: str, req: TaskRequest) -> dict:
         "latency_s": round(prediction.latency_s, 4), "calls": len(prediction.calls),
     }
 
+@contextlib.contextmanager
+def running(app):
+    """Serve ``app`` on loopback (a free port, in a thread) until the block ends; yields
+    the base URL (``http://127.0.0.1:PORT``). For tests and benchmarks."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
