@@ -95,3 +95,16 @@ def test_not_a_gguf_file_is_a_clear_error(tmp_path):
 def test_context_overflow_is_a_clear_error(smollm2):
     with pytest.raises(ConfigError, match="context window"):
         smollm2.generate("word " * 10, max_tokens=100_000)
+
+
+def test_ladder_threads_env(monkeypatch):
+    from ladder.models.llamacpp import physical_cores
+
+    monkeypatch.delenv("LADDER_THREADS", raising=False)
+    default = physical_cores()
+    assert default >= 1
+    monkeypatch.setenv("LADDER_THREADS", "1")
+    assert physical_cores() == 1
+    monkeypatch.setenv("LADDER_THREADS", "two")
+    with pytest.raises(ConfigError, match="LADDER_THREADS"):
+        physical_cores()

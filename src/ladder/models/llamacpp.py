@@ -46,7 +46,16 @@ _STOP_STRINGS = {"gemma": ["<end_of_turn>"], "chatml": ["<|im_end|>"]}
 
 
 def physical_cores() -> int:
-    """Physical cores (llama.cpp is slower with hyper-threads); falls back to logical."""
+    """Threads for llama.cpp and training: ``$LADDER_THREADS`` if set, else the physical
+    cores (llama.cpp is slower with hyper-threads), else the logical ones. Set
+    LADDER_THREADS=1 when several jobs share a small machine: oversubscribed threads
+    spin-wait and can make each job several times slower."""
+    env = os.environ.get("LADDER_THREADS", "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            from ..errors import ConfigError
+            raise ConfigError(f"LADDER_THREADS={env!r} is not a positive integer; unset it or use e.g. 1")
+        return int(env)
     try:
         pairs = set()
         phys = core = None
