@@ -2,6 +2,7 @@
 
     GET  /health  /metrics  /v1/models  /v1/models/{model}
     POST /v1/chat/completions  /v1/completions  /v1/embeddings  /v1/tasks/{name}
+    POST /v1/apps/expenses   (apps.py: the bookkeeping app, with --app expenses)
 
 Every generation is one ``Model.stream`` call per sample (so the call log has it),
 run in a worker thread behind the model's Gate (bounded queue -> 429). Errors use
@@ -25,6 +26,7 @@ from fastapi.responses import PlainTextResponse
 
 from ..errors import ConfigError
 from ..models.base import Model
+from .apps import AppRequest
 from .config import ServerConfig
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
@@ -78,6 +80,11 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
     if not models:
         raise ConfigError("No model to serve: give at least one --model NAME.")
     server = Server(config, models, _load_tasks(config))
+    from .apps import ExpensesRoute, check_apps
+
+    check_apps(config.apps)
+    expenses_app = ExpensesRoute(server, config.ledger, config.rung, config.currency, config.today) \
+        if "expenses" in config.apps else None
 
     @asynccontextmanager
     async def lifespan(app):
@@ -87,6 +94,8 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
                 await loop.run_in_executor(server.executor, lambda m=m: m.llama)
         yield
         server.executor.shutdown(wait=False, cancel_futures=True)
+        if expenses_app:
+            expenses_app.close()
 
     app = FastAPI(title="llm-ladder", version="1", lifespan=lifespan,
                   description="OpenAI-compatible API over llm-ladder models and task rungs.")
@@ -107,7 +116,7 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
 
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "models": list(models), "tasks": list(server.tasks)}
+        return {"status": "ok", "models": list(models), "tasks": list(server.tasks), "apps": config.apps}
 
     @app.get("/metrics", response_class=PlainTextResponse, dependencies=guarded)
     async def metrics() -> str:
@@ -140,6 +149,11 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
     @app.post("/v1/tasks/{name}", dependencies=guarded)
     async def run_task(name: str, req: TaskRequest, request: Request) -> dict:
         return await _run_task(server, name, req)
+
+    if expenses_app:
+        @app.post("/v1/apps/expenses", dependencies=guarded)
+        async def expenses(req: AppRequest) -> dict:
+            return await expenses_app(req)
 
     return app
 

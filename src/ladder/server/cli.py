@@ -9,6 +9,11 @@ import click
 @click.option("-m", "--model", "models", multiple=True, help="Model to serve (repeatable; default: smollm2).")
 @click.option("-t", "--task", "tasks", multiple=True, help="Task to serve at /v1/tasks/NAME (repeatable).")
 @click.option("--rung", default=None, help="Rung spec for the tasks (default: the climb's recommendation, else zero-shot).")
+@click.option("--app", "apps", multiple=True, type=click.Choice(["expenses"]),
+              help="Serve an app at /v1/apps/NAME (the bookkeeping app: expenses).")
+@click.option("--ledger", type=click.Path(dir_okay=False), default=None,
+              help="The expenses app's SQLite ledger (default: <data dir>/ledger.db).")
+@click.option("--currency", default="TWD", show_default=True, help="The expenses app's currency when none is named.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address; anything but loopback needs an API key.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--api-key", envvar="LADDER_API_KEY", default=None, help="Require 'Authorization: Bearer KEY' (env LADDER_API_KEY).")
@@ -16,7 +21,7 @@ import click
 @click.option("--max-tokens-cap", default=2048, show_default=True, help="Largest max_tokens a request may ask for.")
 @click.option("--max-body-bytes", default=1_000_000, show_default=True, help="Largest request body.")
 @click.option("--timeout", "timeout_s", default=300.0, show_default=True, help="Seconds per request, queue wait included.")
-def serve_command(models, tasks, rung, host, port, api_key, max_queue, max_tokens_cap, max_body_bytes, timeout_s):
+def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_key, max_queue, max_tokens_cap, max_body_bytes, timeout_s):
     """Serve models (and task rungs) over the OpenAI HTTP API.
 
     \b
@@ -24,6 +29,7 @@ def serve_command(models, tasks, rung, host, port, api_key, max_queue, max_token
       ladder serve                                   # smollm2 on http://127.0.0.1:8000/v1
       ladder serve --model smollm2 --task expenses   # + POST /v1/tasks/expenses
       ladder serve --host 0.0.0.0 --api-key "$KEY"   # beyond loopback: a key is required
+      ladder serve --app expenses --ledger my.db     # + POST /v1/apps/expenses {"text": "昨天午餐 180"}
     \b
     Then, with the official client:
       OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="unused").chat.completions.create(
@@ -31,6 +37,7 @@ def serve_command(models, tasks, rung, host, port, api_key, max_queue, max_token
     """
     from . import ServerConfig, serve
 
-    serve(ServerConfig(models=list(models) or ["smollm2"], tasks=list(tasks), rung=rung, host=host, port=port,
+    serve(ServerConfig(models=list(models) or ["smollm2"], tasks=list(tasks), rung=rung, apps=list(apps),
+                       ledger=ledger, currency=currency, host=host, port=port,
                        api_key=api_key, max_queue=max_queue, max_tokens_cap=max_tokens_cap,
                        max_body_bytes=max_body_bytes, timeout_s=timeout_s))

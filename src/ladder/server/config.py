@@ -16,6 +16,10 @@ class ServerConfig(BaseModel):
     models: list[str] = ["smollm2"]
     tasks: list[str] = []
     rung: str | None = None  # rung spec for every served task; None: climb's recommendation or zero-shot
+    apps: list[str] = []  # apps served at /v1/apps/NAME ("expenses")
+    ledger: str | None = None  # the expenses app's SQLite ledger (default: <data dir>/ledger.db)
+    currency: str = "TWD"  # the expenses app's currency when a sentence names none
+    today: str | None = None  # pretend today is YYYY-MM-DD (the apps; tests and demos)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     api_key: str | None = None
