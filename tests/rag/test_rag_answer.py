@@ -43,8 +43,34 @@ def test_real_model_answer_streams_and_cites_real_sources(demo_index, smollm2):
     assert a.found and "".join(pieces).strip() == a.text and a.text
     assert [s.n for s in a.sources] == [1, 2]
     assert a.sources[0].path.endswith("bicycle-repair.txt")
-    assert all(1 <= n <= 2 for n in a.cited)  # every kept citation points at a real source
+    assert a.cited and all(1 <= n <= 2 for n in a.cited)  # cited (by the model or by overlap), real sources
+    assert a.citations[0].path.endswith("bicycle-repair.txt")
     for s in a.citations:  # and that source's span is the real text of its file
         from pathlib import Path
 
         assert Path(s.path).read_text(encoding="utf-8")[s.start:s.end] == s.text
+
+
+def test_uncited_sentences_get_the_source_they_come_from(demo_index):
+    """The model forgot [n]: each sentence is matched to the source holding most of its
+    words; the streamed text carries the attributed numbers; unrelated sentences stay bare."""
+    from ladder.rag.answer import Citer, Source
+
+    sources = [Source(1, "a.txt", 0, 10, "", "Pump a shared bike tyre to 65 psi before a long ride."),
+               Source(2, "b.txt", 0, 10, "", "古琴有七根弦，是中国最古老的弹拨乐器之一。")]
+    out = []
+    citer = Citer(sources, out.append)
+    for piece in ["Pump the tyre", " to 65 psi. Pandas", " like bamboo! 古琴", "有七根弦。", "Already cited [2]."]:
+        citer.feed(piece)
+    text = citer.close()
+    assert text == "Pump the tyre to 65 psi [1]. Pandas like bamboo! 古琴有七根弦 [2]。Already cited [2]."
+    assert "".join(out) == text and citer.attributed == [1, 2]
+
+
+def test_ask_marks_attributed_citations_apart_from_the_models(demo_index):
+    model = ScriptedModel(["You should inflate the city bike tyres to 65 psi."])
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3)
+    assert a.attributed and a.cited == a.attributed
+    assert a.citations[0].path.endswith("bicycle-repair.txt")
+    plain = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, attribute=False)
+    assert plain.cited == [] and plain.attributed == []

@@ -72,3 +72,29 @@ def test_recentering_makes_every_bit_informative(demo_index):
     raw, centred = mat > 0, (mat - center) > 0
     constant = lambda b: ((b.all(0)) | (~b).all(0)).mean()  # noqa: E731
     assert constant(raw) > 0.2 and constant(centred) == 0.0
+
+
+def test_numpy_hamming_scan_agrees_with_sqlite_vec(tmp_path):
+    """The in-memory bit scan gives the same distances as vec0's own bit KNN (so the
+    bit order matches), and it sees writes made after it was first loaded."""
+    import numpy as np
+
+    from ladder.rag import Index
+    from ladder.rag.chunk import Chunk
+
+    rng = np.random.default_rng(1)
+    vecs = rng.standard_normal((400, 384)).astype(np.float32)
+    idx = Index(tmp_path / "h.db", embedder="test", dim=384)
+    idx.put_file("f", "h", 0, [Chunk(f"c{i}", 0, 2) for i in range(400)], vecs)
+    store, q = idx.vectors, rng.standard_normal(384).astype(np.float32)
+    qb = (q - store._center()[0]).tobytes()
+    vec0 = store.conn.execute(f"SELECT rowid, distance FROM {store.table}_bits WHERE embedding MATCH "
+                              "vec_quantize_binary(?) AND k = 30", (qb,)).fetchall()
+    ids, bits = store._bit_table()
+    qbits = np.packbits((q - store._center()[0]) > 0, bitorder="little")
+    ours = dict(zip(ids.tolist(), np.bitwise_count(bits ^ qbits).sum(axis=1).tolist()))
+    assert [ours[i] for i, _ in vec0] == [round(d) for _, d in vec0]
+    assert sorted(ours[i] for i in store.candidates(q, 30)) == [round(d) for _, d in vec0]
+    idx.put_file("g", "h2", 0, [Chunk("new", 0, 3)], q[None, :])  # an exact copy of the query
+    assert store.nearest(q, 1)[0][0] == 401
+    idx.close()

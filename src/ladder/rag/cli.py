@@ -111,7 +111,8 @@ def ask(question, index, model_name, k, max_tokens):
                 on_text=lambda t: click.echo(t, nl=False))
     click.echo()
     for s in a.citations:
-        click.echo(f"[{s.n}] {s.path}:{s.start}-{s.end}" + (f" ({s.heading})" if s.heading else ""))
+        click.echo(f"[{s.n}] {s.path}:{s.start}-{s.end}" + (f" ({s.heading})" if s.heading else "")
+                   + (" · attributed by overlap" if s.n in a.attributed else ""))
 
 
 @rag.command(name="eval")
@@ -148,5 +149,6 @@ def eval_(index, data, k, answers, model_name, judge_name):
 
             model = get_model(model_name)
             a = eval_answers(idx, qa, model, get_model(judge_name) if judge_name else None)
-            click.echo(f"answers: hit rate {a.hit_rate:.3f}, cited {a.cited_rate:.3f}, "
+            click.echo(f"answers: hit rate {a.hit_rate:.3f}, cited {a.cited_rate:.3f} (by the model "
+                       f"{a.model_cited_rate:.3f}), cites the right source {a.cited_correct:.3f}, "
                        f"faithfulness {a.faithfulness:.3f} (n={a.n})")

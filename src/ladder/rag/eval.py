@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..jsonl import read_records
 from ..models.base import Model
-from .answer import ask, sources_block
+from .answer import ask, cited_numbers, sources_block
 from .index import Index
 from .search import MODES, search
 
@@ -72,19 +72,23 @@ JUDGE_SCHEMA = {"type": "object", "properties": {"faithful": {"type": "boolean"}
 class AnswerScore:
     hit_rate: float
     faithfulness: float
-    cited_rate: float  # answers with at least one valid [n] citation
+    cited_rate: float  # answers with at least one valid [n] citation (the model's or attributed)
     n: int
+    model_cited_rate: float = 0.0  # answers where the model itself wrote a valid [n]
+    cited_correct: float = 0.0  # answers citing the QA item's source file
 
 
 def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None = None, k: int = 4,
                  max_tokens: int = 120) -> AnswerScore:
     judge = judge or model
-    hits = faithful = cited = 0
+    hits = faithful = cited = by_model = correct = 0
     for item in qa:
         a = ask(item.question, index, model, k=k, max_tokens=max_tokens)
         low = a.text.lower()
         hits += any(s.lower() in low for s in item.answer_contains_any)
         cited += bool(a.cited)
+        by_model += bool(a.response and cited_numbers(a.response.text, len(a.sources)))
+        correct += any(_matches(s.path, item.source) for s in a.citations)
         if a.found:
             hits_block = sources_block(a.sources)  # Sources have path, heading, text like Hits
             r = judge.generate([{"role": "system", "content": JUDGE},
@@ -93,4 +97,4 @@ def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None =
                                schema=JUDGE_SCHEMA, max_tokens=12, temperature=0.0)
             faithful += bool((r.parsed or {}).get("faithful"))
     n = len(qa)
-    return AnswerScore(hits / n, faithful / n, cited / n, n)
+    return AnswerScore(hits / n, faithful / n, cited / n, n, by_model / n, correct / n)
