@@ -239,3 +239,36 @@ def test_ledger_examples_are_retrieved_training_pairs(ledger):
     ask("這個月交通花了多少？", ledger, model, today="2026-11-20", retries=0, examples=pairs)
     sent = model.requests[0].messages
     assert len(sent) == 1 + 6 + 1 and sent[-1].content == "question: 這個月交通花了多少？\ntoday: 2026-11-20"
+
+
+def test_a_registered_ledger_student_answers_ledger_questions_with_its_own_prompt(tmp_path):
+    """`ladder sql ask` on a ledger picks the registered ledger-sql student and sends it the
+    student prompt (short instruction + raw input, no schema); on another schema, or with
+    --no-student, it prompts the default model with the schema. The student here is the
+    base GGUF registered under the student's name: this checks the wiring, not accuracy."""
+    from click.testing import CliRunner
+
+    from ladder.cli import cli
+    from ladder.log import get_log
+    from ladder.models import register_model, registered
+    from ladder.models import BUILTINS
+    from ladder.sql import Sandbox, demo_ledger, ledger_student
+
+    ledger = demo_ledger(tmp_path / "ledger.db")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)")
+    assert ledger_student(Sandbox(ledger)) is None  # nothing registered yet
+    register_model("ledger-sql-student-gold", backend="llamacpp", path=BUILTINS["smollm2"].locate())
+    assert "ledger-sql-student-gold" in registered()
+    assert ledger_student(Sandbox(ledger)) == "ledger-sql-student-gold"
+    assert ledger_student(Sandbox(other)) is None
+    r = CliRunner().invoke(cli, ["sql", "ask", "--db", str(ledger), "--today", "2026-11-20", "--retries", "0",
+                                 "how much on food this month?"])
+    assert r.exit_code == 0, r.output
+    call = get_log().latest(1)[0]
+    assert call["model"] == "ledger-sql-student-gold"
+    assert "CREATE TABLE" not in call["prompt"] and "question: how much on food this month?" in call["prompt"]
+    r = CliRunner().invoke(cli, ["sql", "ask", "--db", str(ledger), "--no-student", "--retries", "0", "food total?"])
+    assert r.exit_code == 0, r.output
+    assert "CREATE TABLE expenses" in get_log().latest(1)[0]["prompt"]

@@ -3,6 +3,7 @@
     text ─▶ classify (model, structured output: record | ask | correct | undo)
               ├─ record  ─▶ the `expenses` task's best rung ─▶ Ledger.record   (writes)
               ├─ ask     ─▶ ladder.sql.ask on a read-only Sandbox             (never writes)
+              │             the ledger-sql student if one is trained, else the model
               │             + the 4 nearest ledger-sql training pairs as examples
               ├─ correct ─▶ model: {"field", "value"} ─▶ Ledger.correct       (writes)
               └─ undo    ─▶ Ledger.undo                                        (writes)
@@ -31,7 +32,7 @@ from typing import IO, Iterable, Literal
 from .agents import Graph, Tool, Visit
 from .errors import ConfigError
 from .models.base import Model
-from .sql import Sandbox, ask, language, ledger_examples
+from .sql import Sandbox, ask, language, ledger_examples, ledger_student
 
 Category = Literal["food", "transport", "shopping", "entertainment", "housing", "utilities",
                    "health", "education", "travel", "other"]
@@ -247,13 +248,15 @@ class ExpenseApp:
 
     def __init__(self, ledger: str | Path | Ledger, model: Model, *, record_model: Model | None = None,
                  rung: str | None = None, today: str | None = None, default_currency: str = "TWD",
-                 sql_retries: int = 2, sql_shots: int = 4, run_id: str | None = None):
+                 sql_retries: int = 2, sql_shots: int = 4, run_id: str | None = None,
+                 use_sql_student: bool = True):
         from .rungs import build_rung
         from .tasks import load_task
 
         self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
         self.model, self.today, self.default_currency = model, today, default_currency
         self.sql_retries, self.sql_shots, self.run_id = sql_retries, sql_shots, run_id
+        self.use_sql_student = use_sql_student
         spec, model_name = (rung, None) if rung else best_recorder()
         if record_model is None and model_name:
             from .models import get_model
@@ -308,12 +311,22 @@ class ExpenseApp:
     def _ask(self, s: dict) -> dict:
         box = Sandbox(self.ledger.path)  # fresh: sees every committed write; read-only
         try:
-            shots = ledger_examples(s["text"], self.day(), self.sql_shots) if self.sql_shots else ()
-            ans = ask(s["text"], box, self.model, today=self.day(), retries=self.sql_retries, examples=shots,
-                      run_id=self.run_id)
+            student = self._sql_student(box)
+            shots = ledger_examples(s["text"], self.day(), self.sql_shots) if self.sql_shots and not student else ()
+            ans = ask(s["text"], box, student or self.model, today=self.day(), retries=self.sql_retries,
+                      examples=shots, run_id=self.run_id, student=student is not None)
         finally:
             box.close()
         return {"reply": Reply("ask", ans.answer, sql=ans.sql, rows=ans.rows)}
+
+    def _sql_student(self, box: Sandbox) -> Model | None:
+        """The ledger-sql student (`ladder distill --task ledger-sql --source gold`), if trained."""
+        if not hasattr(self, "_student"):
+            from .models import get_model
+
+            name = ledger_student(box) if self.use_sql_student else None
+            self._student = get_model(name) if name else None
+        return self._student
 
     def _correct(self, s: dict) -> dict:
         last = self.ledger.last_id()

@@ -138,8 +138,46 @@ class Sandbox:
                     parts.append(f"-- {name}.{col} values: {', '.join(map(repr, values[:samples]))}{more}")
         return "\n".join(parts)
 
+    def columns(self, table: str) -> list[str]:
+        """Column names of ``table`` ([] when there is no such table)."""
+        with self._lock:
+            self._deadline = time.monotonic() + 10 * self.timeout_s
+            exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+            if not exists:
+                return []
+            return [d[0] for d in self.conn.execute(f"SELECT * FROM {_ident(table)} LIMIT 0").description]
+
     def close(self) -> None:
         self.conn.close()
+
+
+LEDGER_COLUMNS = ["id", "date", "amount", "currency", "category", "merchant", "note"]
+STUDENTS = ("ledger-sql-student-gold", "ledger-sql-student")  # by preference: gold SQL is execution-checked
+
+
+def is_student(model_name: str | None) -> bool:
+    return bool(model_name) and model_name in STUDENTS
+
+
+def ledger_student(box: "Sandbox") -> str | None:
+    """The name of a registered ledger-sql student, when the database is a ledger (an
+    ``expenses`` table with the ledger's columns): the student learned that one schema
+    and needs no schema in its prompt. None otherwise."""
+    from .models import registered
+
+    names = [n for n in STUDENTS if n in registered()]
+    if not names or box.columns("expenses") != LEDGER_COLUMNS:
+        return None
+    return names[0]
+
+
+def student_prompt(question: str, today: str) -> list[Message]:
+    """The ledger-sql student's own prompt: the task's short instruction + the raw input."""
+    from .distill.sft import student_messages
+    from .models.base import as_messages
+    from .tasks import load_task
+
+    return as_messages(student_messages(load_task("ledger-sql"), {"question": question, "today": today}))
 
 
 def _authorize(action, arg1, arg2, db_name, trigger):
@@ -299,13 +337,16 @@ def ledger_examples(question: str, today: str, k: int = 4, task: str = "ledger-s
 
 def ask(question: str, db: str | Path | Sandbox, model: Model, *, today: str | None = None,
         retries: int = 2, examples: list[tuple[str, str]] = (), run_id: str | None = None,
-        max_tokens: int = 160) -> SQLAnswer:
-    """Question -> SQL -> rows, feeding errors and empty results back up to ``retries`` times."""
+        max_tokens: int = 160, student: bool = False) -> SQLAnswer:
+    """Question -> SQL -> rows, feeding errors and empty results back up to ``retries`` times.
+    ``student``: ``model`` is a ledger-sql student; it gets its own short prompt (no schema,
+    no examples)."""
     import datetime as dt
 
     box = db if isinstance(db, Sandbox) else sandbox_for(db)
     today = today or dt.date.today().isoformat()
-    messages = build_messages(box.describe(), question, today, list(examples))
+    messages = student_prompt(question, today) if student else \
+        build_messages(box.describe(), question, today, list(examples))
     attempts, calls = [], []
     for i in range(retries + 1):
         stream = model.stream(messages, schema=SQL_SCHEMA, run_id=run_id, max_tokens=max_tokens)
@@ -397,7 +438,8 @@ def load_questions(path: str | Path) -> list[dict]:
 
 
 def evaluate(db: str | Path, questions: list[dict], model: Model, *, retries: int = 2,
-             today: str | None = None, examples=(), run_id: str | None = None) -> list[EvalItem]:
+             today: str | None = None, examples=(), run_id: str | None = None,
+             student: bool = False) -> list[EvalItem]:
     """Execution accuracy without (first attempt) and with the retry loop, in one pass:
     decoding is greedy, so the first attempt is exactly what a no-retry run produces.
     ``examples``: fixed (user turn, sql) pairs, or ``f(question, today) -> pairs``."""
@@ -409,7 +451,8 @@ def evaluate(db: str | Path, questions: list[dict], model: Model, *, retries: in
             raise ConfigError(f"gold_sql for {q['question']!r} fails: {gold.error}")
         day = q.get("today") or today
         shots = examples(q["question"], day or "") if callable(examples) else examples
-        ans = ask(q["question"], box, model, today=day, retries=retries, examples=shots, run_id=run_id)
+        ans = ask(q["question"], box, model, today=day, retries=retries, examples=shots, run_id=run_id,
+                  student=student)
         first = ans.attempts[0]
 
         def right(a: Attempt) -> bool:
@@ -450,6 +493,23 @@ def seed_path() -> Path:
 
 # -- CLI (registered in ladder.cli) ------------------------------------------------
 
+def _pick_model(db: str, model_name: str | None, no_student: bool) -> tuple[Model, bool]:
+    """(model, is it a ledger-sql student) for the CLI: the model asked for, else the
+    registered student when ``db`` is a ledger, else the default model."""
+    import click
+
+    from .models import get_model
+
+    if model_name:
+        return get_model(model_name), is_student(model_name)
+    if not no_student:
+        name = ledger_student(sandbox_for(db))
+        if name:
+            click.echo(f"using the ledger-sql student {name!r} (--no-student: prompt smollm2 with the schema)", err=True)
+            return get_model(name), True
+    return get_model(None), False
+
+
 def _cli():
     import click
 
@@ -468,21 +528,26 @@ def _cli():
     @group.command("ask")
     @click.argument("question")
     @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
-    @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
+    @click.option("-m", "--model", "model_name", default=None,
+                  help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")
+    @click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
     @click.option("--retries", default=2, show_default=True, help="Retries after an error or empty result.")
     @click.option("--today", default=None, help="Today's date, YYYY-MM-DD (default: the real date).")
     @click.option("--shots", default=0, show_default=True,
                   help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
     @click.option("--json", "as_json", is_flag=True, help="Print the SQL, rows and every attempt as JSON.")
-    def ask_cmd(question, db, model_name, retries, today, shots, as_json):
-        """Answer QUESTION with one SELECT, retrying with the error fed back."""
+    def ask_cmd(question, db, model_name, no_student, retries, today, shots, as_json):
+        """Answer QUESTION with one SELECT, retrying with the error fed back.
+
+        On a ledger (the app's `expenses` table), a ledger-sql student trained with
+        `ladder distill --task ledger-sql --source gold` is used when there is one.
+        """
         import datetime as dt
 
-        from .models import get_model
-
         today = today or dt.date.today().isoformat()
-        examples = ledger_examples(question, today, shots) if shots else ()
-        ans = ask(question, db, get_model(model_name), today=today, retries=retries, examples=examples)
+        model, student = _pick_model(db, model_name, no_student)
+        examples = ledger_examples(question, today, shots) if shots and not student else ()
+        ans = ask(question, db, model, today=today, retries=retries, examples=examples, student=student)
         if as_json:
             click.echo(json.dumps({
                 "question": question, "answer": ans.answer, "sql": ans.sql, "columns": ans.columns,
@@ -497,19 +562,20 @@ def _cli():
     @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
     @click.option("--data", required=True, type=click.Path(dir_okay=False),
                   help='JSONL: {"question": ..., "gold_sql": ..., "today"?: ...} per line.')
-    @click.option("-m", "--model", "model_name", default=None, help="Model name (default: smollm2).")
+    @click.option("-m", "--model", "model_name", default=None,
+                  help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")
+    @click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
     @click.option("--retries", default=2, show_default=True)
     @click.option("--today", default=None, help="Default for lines without 'today'.")
     @click.option("--shots", default=0, show_default=True,
                   help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
     @click.option("--json", "as_json", is_flag=True, help="Print every item as JSON.")
-    def eval_cmd(db, data, model_name, retries, today, shots, as_json):
+    def eval_cmd(db, data, model_name, no_student, retries, today, shots, as_json):
         """Execution accuracy with and without the retry loop, and retries per question."""
-        from .models import get_model
-
-        examples = (lambda q, d: ledger_examples(q, d, shots)) if shots else ()
-        items = evaluate(db, load_questions(data), get_model(model_name), retries=retries, today=today,
-                         examples=examples)
+        model, student = _pick_model(db, model_name, no_student)
+        examples = (lambda q, d: ledger_examples(q, d, shots)) if shots and not student else ()
+        items = evaluate(db, load_questions(data), model, retries=retries, today=today,
+                         examples=examples, student=student)
         summary = summarize(items)
         if as_json:
             click.echo(json.dumps({"summary": summary, "items": [i.__dict__ for i in items]},
@@ -518,6 +584,7 @@ def _cli():
         for i in items:
             mark = "✓" if i.correct_final else "✗"
             click.echo(f"{mark} {'✓' if i.correct_first else '✗'} r={i.retries} {i.question}\n    {i.final_sql}")
+        click.echo(f"model: {model.name}{' (student prompt)' if student else ''}")
         click.echo(f"execution accuracy: {summary['accuracy_without_retry']:.1%} without retry, "
                    f"{summary['accuracy_with_retry']:.1%} with up to {retries} retries; "
                    f"{summary['retries_per_question']:.2f} retries/question ({summary['questions']} questions)")
