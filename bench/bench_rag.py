@@ -90,7 +90,7 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)] * 1000
 
 
-def bench_size(n: int, repeats: int) -> dict:
+def bench_size(n: int, repeats: int, with_bm25s: bool = True) -> dict:
     texts = synthetic_chunks(n)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "b.db"
@@ -130,6 +130,23 @@ def bench_size(n: int, repeats: int) -> dict:
                 overlap.append(len(exact & got) / 10)
             res[f"recall10@{over}"] = (statistics.mean(overlap), statistics.median(times) * 1000)
         idx.vectors.oversample = 10
+        # the vector side's candidate step: numpy Hamming scan (ours) vs sqlite-vec's own bit KNN (peer)
+        store, center = idx.vectors, idx.vectors._center()[0]
+        store.candidates(qvecs[QUERIES[0]], 200)  # load the in-memory bit table once
+        ours, peer = [], []
+        for _ in range(repeats):
+            for q in QUERIES:
+                t = time.perf_counter()
+                a = store.candidates(qvecs[q], 200)
+                ours.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                b = [r[0] for r in idx.conn.execute(
+                    "SELECT rowid FROM vectors_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = 200",
+                    ((qvecs[q] - center).tobytes(),)).fetchall()]
+                peer.append(time.perf_counter() - t)
+                assert len(set(a) & set(b)) >= 180, "numpy and vec0 candidates disagree"  # ties may differ
+        res["candidates: numpy Hamming scan"] = (p95(ours), statistics.median(ours) * 1000)
+        res["candidates: sqlite-vec bit KNN"] = (p95(peer), statistics.median(peer) * 1000)
         for mode in ("vector", "fulltext"):
             times = []
             for _ in range(repeats):
@@ -138,6 +155,9 @@ def bench_size(n: int, repeats: int) -> dict:
                     search(idx, q, k=5, mode=mode, embedder=Fixed)
                     times.append(time.perf_counter() - t)
             res[mode] = (p95(times), statistics.median(times) * 1000)
+        if not with_bm25s:
+            idx.close()
+            return res
         # full-text engine vs bm25s on the same terms: top-10 ids
         import bm25s
 
@@ -176,24 +196,34 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--no-bm25s", action="store_true", help="Skip the bm25s peer (its 100k index takes minutes).")
+    ap.add_argument("--no-ingest", action="store_true", help="Skip the ingest throughput run.")
     args = ap.parse_args()
-    chunks, secs = bench_ingest()
-    print(f"ingest (demo corpus, real pipeline, e5-small, 1 thread): {chunks} chunks in {secs:.1f} s "
-          f"= {chunks / secs:.1f} chunks/s")
+    if not args.no_ingest:
+        chunks, secs = bench_ingest()
+        print(f"ingest (demo corpus, real pipeline, e5-small, 1 thread): {chunks} chunks in {secs:.1f} s "
+              f"= {chunks / secs:.1f} chunks/s")
     for n in map(int, args.sizes.split(",")):
-        r = bench_size(n, args.repeats)
+        r = bench_size(n, args.repeats, with_bm25s=not args.no_bm25s)
+        bm = f"; bm25s index {r['bm25s_index_s']:.1f} s" if "bm25s_index_s" in r else ""
         print(f"\n{n} chunks (index write {r['build_s']:.1f} s = {n / r['build_s']:.0f} chunks/s without "
-              f"embedding; bm25s index {r['bm25s_index_s']:.1f} s)")
+              f"embedding{bm})")
         print(f"  {'query':34s} {'p95 ms':>8s} {'median ms':>10s}")
         for k in ("hybrid (search only)", "hybrid (with e5 query embedding)", "vector", "fulltext",
-                  "fts5 (top 10)", "bm25s (top 10)"):
-            print(f"  {k:34s} {r[k][0]:8.1f} {r[k][1]:10.1f}")
+                  "candidates: numpy Hamming scan", "candidates: sqlite-vec bit KNN", "fts5 (top 10)",
+                  "bm25s (top 10)"):
+            if k in r:
+                print(f"  {k:34s} {r[k][0]:8.1f} {r[k][1]:10.1f}")
+        ours, peer = r["candidates: numpy Hamming scan"], r["candidates: sqlite-vec bit KNN"]
+        print(f"  candidate step p95 ratio sqlite-vec/numpy = {peer[0] / ours[0]:.1f} "
+              f"(median ratio {peer[1] / ours[1]:.1f})")
         for over in (10, 50):
             rec, ms = r[f"recall10@{over}"]
             print(f"  vector recall@10 vs exact KNN, oversample {over}: {rec:.2f} (median {ms:.1f} ms; "
                   "random vectors, the worst case for bit candidates)")
-        print(f"  full-text p95 ratio fts5/bm25s = {r['fts5 (top 10)'][0] / r['bm25s (top 10)'][0]:.2f} "
-              f"(median ratio {r['fts5 (top 10)'][1] / r['bm25s (top 10)'][1]:.2f})")
+        if "bm25s (top 10)" in r:
+            print(f"  full-text p95 ratio fts5/bm25s = {r['fts5 (top 10)'][0] / r['bm25s (top 10)'][0]:.2f} "
+                  f"(median ratio {r['fts5 (top 10)'][1] / r['bm25s (top 10)'][1]:.2f})")
 
 
 if __name__ == "__main__":
