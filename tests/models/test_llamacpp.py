@@ -108,3 +108,30 @@ def test_ladder_threads_env(monkeypatch):
     monkeypatch.setenv("LADDER_THREADS", "two")
     with pytest.raises(ConfigError, match="LADDER_THREADS"):
         physical_cores()
+
+
+def test_greedy_grammar_fast_path_gives_the_same_text_as_the_full_grammar_chain(smollm2, monkeypatch):
+    """Checking the argmax token first must not change greedy output: the same prompts
+    through llama-cpp-python's own grammar sampler chain give the same text. (A schema
+    with an enum and a pattern makes the grammar reject the argmax often.)"""
+    from ladder.models import llamacpp
+
+    made = []
+    real = llamacpp.GreedyGrammar
+
+    def spy(llm, grammar):
+        made.append(real(llm, grammar))
+        return made[-1]
+
+    prompts = ["Lunch at Starbucks yesterday, 180 dollars", "地铁 5 块", "Paid the rent: 12,000 on March 2",
+               "ユニクロで 3990 円のシャツ"]
+    system = "Extract the expense as JSON."
+    monkeypatch.setattr(llamacpp, "GreedyGrammar", spy)
+    fast = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=80, attempts=1).text for p in prompts]
+    assert len(made) == len(prompts) and all(g.smpl is None for g in made)  # used, then freed
+    assert sum(g.full_passes for g in made) > 0 and sum(g.steps for g in made) > sum(g.full_passes for g in made)
+    monkeypatch.setattr(llamacpp, "GreedyGrammar", lambda llm, grammar: None)  # llama-cpp-python's chain
+    chain = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=80, attempts=1).text for p in prompts]
+    assert fast == chain
+    for text in fast:
+        assert validate(EXPENSE_LIKE, text)[1] is None

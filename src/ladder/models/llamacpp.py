@@ -8,7 +8,9 @@ token counts, time to first token, and the prefix-cache hit (llama.cpp keeps the
 KV cache of the previous prompt and only evaluates the new suffix).
 
 A JSON schema becomes a llama.cpp grammar, so output is valid by construction
-(unless cut off by max_tokens). One loaded Llama is shared by every Model object
+(unless cut off by max_tokens). Greedy decoding under a grammar checks the argmax
+token first and scores the whole vocabulary against the grammar only when the
+grammar rejects it (``GreedyGrammar``; llama.cpp's own sampler does the same). One loaded Llama is shared by every Model object
 with the same file and settings; a lock serializes calls, as llama.cpp contexts
 are not thread-safe.
 """
@@ -246,15 +248,31 @@ class LlamaCppModel(Model):
                 llm.set_seed(opts.seed)
             stop_ids = {llm.token_eos()} | {t for t in _single_tokens(llm, self._stops)}
             out_ids: list[int] = []
-            pending = b""  # bytes of an incomplete UTF-8 character
-            text_so_far, finish = "", "length"
-            gen = llm.generate(
-                tokens, temp=opts.temperature, top_p=opts.top_p, top_k=0 if opts.temperature else 1,
-                min_p=0.0, repeat_penalty=1.0, grammar=grammar,
-            )
+            state = {"finish": "length"}
+            fast = GreedyGrammar(llm, grammar) if grammar is not None and not opts.temperature else None
+            if fast:  # Llama.generate builds its sampler with _init_sampler: hand it ours
+                llm._init_sampler = lambda **_: fast
+            try:
+                yield from self._decode(llm, tokens, grammar if not fast else None, opts, stop_ids, out_ids, state)
+            finally:
+                if fast:
+                    del llm._init_sampler
+                    llm._sampler = None
+                    fast.close()
+        yield Done(prompt_tokens=len(tokens), completion_tokens=len(out_ids), cached_tokens=cached,
+                   finish_reason=state["finish"], prompt=prompt)
+
+    def _decode(self, llm, tokens, grammar, opts, stop_ids, out_ids, state) -> Iterator[str]:
+        pending = b""  # bytes of an incomplete UTF-8 character
+        text_so_far = ""
+        gen = llm.generate(
+            tokens, temp=opts.temperature, top_p=opts.top_p, top_k=0 if opts.temperature else 1,
+            min_p=0.0, repeat_penalty=1.0, grammar=grammar,
+        )
+        try:
             for tok in gen:
                 if tok in stop_ids or _is_eog(llm, tok):
-                    finish = "stop"
+                    state["finish"] = "stop"
                     break
                 out_ids.append(tok)
                 pending += llm.detokenize([tok], prev_tokens=tokens + out_ids[:-1])
@@ -270,14 +288,13 @@ class LlamaCppModel(Model):
                         keep = len(piece) - (len(text_so_far) - hit)
                         if keep > 0:
                             yield piece[:keep]
-                        finish = "stop"
+                        state["finish"] = "stop"
                         break
                     yield piece
                 if len(out_ids) >= opts.max_tokens:
                     break
+        finally:
             gen.close()
-        yield Done(prompt_tokens=len(tokens), completion_tokens=len(out_ids), cached_tokens=cached,
-                   finish_reason=finish, prompt=prompt)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         llm = _load(self.path, self.n_ctx, self.n_threads, self.lora, embedding=True)[0]
@@ -287,6 +304,60 @@ class LlamaCppModel(Model):
         with _loaded_lock:
             for key in [k for k in _loaded if k[0] == self.path]:
                 _loaded.pop(key)[0].close()
+
+
+class GreedyGrammar:
+    """Greedy sampling under a grammar, for ``Llama.generate``.
+
+    llama-cpp-python's sampler chain applies the grammar to every token of the
+    vocabulary at every step (49k for SmolLM2, 262k for Gemma 3), which made a
+    constrained token ~1.6x as slow as a free one. Here the argmax token is checked
+    alone; only if the grammar rejects it is the whole vocabulary masked and the
+    best allowed token taken. Either way the result is the greedy choice among the
+    tokens the grammar allows, as before (tested: same text as the chain).
+    """
+
+    def __init__(self, llm, grammar):
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+
+        self.lib, self.np, self.ctypes = llama_cpp, np, ctypes
+        self.n_vocab = llm.n_vocab()
+        self.smpl = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, grammar._grammar.encode(),
+                                                         grammar._root.encode())
+        if not self.smpl:
+            raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema.")
+        self.one = (llama_cpp.llama_token_data * 1)()
+        self.all = (llama_cpp.llama_token_data * self.n_vocab)()
+        self.all_view = np.ctypeslib.as_array(self.all)  # fields id, logit, p
+        self.all_view["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self.full_passes = self.steps = 0
+
+    def _apply(self, data, size: int) -> None:
+        arr = self.lib.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
+        self.lib.llama_sampler_apply(self.smpl, self.ctypes.byref(arr))
+
+    def sample(self, ctx, idx: int = -1) -> int:
+        np = self.np
+        logits = np.ctypeslib.as_array(self.lib.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
+        token = int(np.argmax(logits))
+        self.one[0].id, self.one[0].logit, self.one[0].p = token, float(logits[token]), 0.0
+        self._apply(self.one, 1)
+        if self.one[0].logit == float("-inf"):  # rejected: mask the whole vocabulary
+            self.full_passes += 1
+            self.all_view["logit"] = logits
+            self._apply(self.all, self.n_vocab)
+            token = int(np.argmax(self.all_view["logit"]))
+        self.lib.llama_sampler_accept(self.smpl, token)
+        self.steps += 1
+        return token
+
+    def close(self) -> None:
+        if self.smpl:
+            self.lib.llama_sampler_free(self.smpl)
+            self.smpl = None
 
 
 def _prefix_hit(llm, tokens: list[int]) -> int:
