@@ -206,8 +206,9 @@ def _prices(price_in, price_out):
 @click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
 @click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--resume", is_flag=True, help="Keep the items an earlier (killed) run with the same settings finished.")
 def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consistency_n, price_in, price_out,
-             as_json):
+             as_json, resume):
     """Run one rung on a split or a JSONL file; store every item's record; print metrics.
 
     \b
@@ -226,7 +227,7 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     examples = _examples(task, split, data, limit, seed)
     rung, model = build_rung(rung_spec), get_model(model_name)
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
-                      prices=_prices(price_in, price_out))
+                      prices=_prices(price_in, price_out), resume=resume)
     if consistency_n:
         result.summary["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
                                                     pairs=task.paraphrase_pairs()[:consistency_n])
@@ -286,8 +287,9 @@ def runs(task_name, run_id, count):
 @click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
 @click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True,
               help="Folder for report.html.")
+@click.option("--resume", is_flag=True, help="Keep the items earlier (killed) runs with the same settings finished.")
 def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
-              consistency_n, price_in, price_out, out):
+              consistency_n, price_in, price_out, out, resume):
     """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
 
     Students trained with `ladder distill` for the task join the ladder as the
@@ -299,6 +301,7 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
       ladder climb --task expenses --bar 0.9 --budget-latency-ms 800
       ladder climb --task expenses --rungs zero-shot,few-shot-4 --limit 50
       ladder climb --task my_task.yaml --model openai:gpt-4o-mini --price-in 0.15 --price-out 0.6
+      ladder climb --task expenses --resume           # after Ctrl-C: finished items are kept
     """
     from .climb import climb, student_rungs
     from .models import get_model
@@ -313,7 +316,7 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
     examples = _examples(task, split, data, limit, seed)
     result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
                    budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
-                   prices=_prices(price_in, price_out), out=out, data=data or split)
+                   prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume)
     click.secho(result.recommendation["reason"], bold=True)
     click.echo(f"report: {result.report}")
 

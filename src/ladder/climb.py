@@ -78,13 +78,14 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
 def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Sequence[str] = DEFAULT_LADDER,
           bar: float = 0.8, budget_latency_ms: float | None = None, seed: int = 0, progress: bool = True,
           consistency_n: int = 0, prices: tuple[float, float] | None = None, out: str | Path | None = None,
-          data: str = "", console=None) -> ClimbResult:
+          data: str = "", console=None, resume: bool = False) -> ClimbResult:
     """Evaluate each rung on ``examples``; recommend; write report.html into ``out``."""
     rows, notes = [], []
     started = time.perf_counter()
     for spec in rungs:
         rung = build_rung(spec)
-        result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices)
+        result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices,
+                          resume=resume)
         row = result.summary
         if consistency_n:
             row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,

@@ -49,7 +49,11 @@ def _m001_runs(db: sqlite3.Connection) -> None:
         PRIMARY KEY (run_id, idx))""")
 
 
-RUN_MIGRATIONS = [("m001_runs", _m001_runs)]
+def _m002_record_model(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE records ADD COLUMN model TEXT")  # the model that answered (students differ)
+
+
+RUN_MIGRATIONS = [("m001_runs", _m001_runs), ("m002_record_model", _m002_record_model)]
 
 
 class RunStore:
@@ -70,11 +74,11 @@ class RunStore:
         j = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
         with self.lock, self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, idx, rec["source"], j(rec["input"]), j(rec["expected"]), j(rec["output"]),
                  rec["text"], j(rec["messages"]), rec["prompt"], j(rec["score"]), rec["prompt_tokens"],
                  rec["completion_tokens"], rec["cached_tokens"], rec["ttft_ms"], rec["latency_ms"],
-                 rec["retries"], rec["error"]))
+                 rec["retries"], rec["error"], rec.get("model")))
 
     def finish(self, run_id: str, summary: dict) -> None:
         with self.lock, self.db:
@@ -90,6 +94,13 @@ class RunStore:
                 rec[k] = json.loads(rec[k]) if rec[k] is not None else None
             out.append(rec)
         return out
+
+    def latest_run(self, task: str, rung: str, model: str, data: str, n: int, seed: int) -> tuple[str, bool] | None:
+        """(run id, finished?) of the newest run with exactly these settings, if any."""
+        row = self.db.execute("SELECT id, summary IS NOT NULL FROM runs WHERE task=? AND rung=? AND model=? "
+                              "AND data=? AND n=? AND seed=? ORDER BY ts DESC LIMIT 1",
+                              (task, rung, model, data, n, seed)).fetchone()
+        return (row[0], bool(row[1])) if row else None
 
     def runs(self, task: str | None = None, limit: int = 20) -> list[dict]:
         where, args = ("WHERE task = ?", (task,)) if task else ("", ())
@@ -163,17 +174,36 @@ def summarize(task: Task, rung_name: str, records: list[dict], *, seed: int = 0,
 
 def evaluate(task: Task, rung: Rung, model: Model, examples: Sequence[Example], *, data: str = "",
              seed: int = 0, progress: bool = True, store: RunStore | None = None,
-             prices: tuple[float, float] | None = None, description: str | None = None) -> EvalResult:
-    """Run ``rung`` on every example, store each record, return the summary."""
+             prices: tuple[float, float] | None = None, description: str | None = None,
+             resume: bool = False) -> EvalResult:
+    """Run ``rung`` on every example, store each record, return the summary.
+
+    ``resume``: continue the newest run with the same task, rung, model, data, size and
+    seed: items it already holds (same input at the same position) are kept, not
+    re-run, so a killed evaluation or climb loses only the item in flight. Their
+    latencies are the ones measured then."""
     store = store or RunStore()
-    run_id = uuid.uuid4().hex[:12]
-    store.start(run_id, task.name, rung.name, model.name, data, len(examples), seed)
+    key = (task.name, rung.name, model.name, data, len(examples), seed)
+    previous = store.latest_run(*key) if resume else None
+    done: dict[int, dict] = {}
+    if previous:
+        run_id = previous[0]
+        for rec in store.records(run_id):
+            i = rec["idx"]
+            if i < len(examples) and rec["input"] == examples[i].input:
+                done[i] = {**rec, "model": rec.get("model") or model.name}
+    else:
+        run_id = uuid.uuid4().hex[:12]
+        store.start(run_id, *key)
     records = []
     with _progress(progress, description or rung.name, len(examples)) as advance:
         for i, ex in enumerate(examples):
-            pred = rung(task, ex.input, model, run_id=run_id)
-            rec = _record(ex, pred, task)
-            store.add(run_id, i, rec)
+            if i in done:
+                rec = done[i]
+            else:
+                pred = rung(task, ex.input, model, run_id=run_id)
+                rec = _record(ex, pred, task)
+                store.add(run_id, i, rec)
             records.append(rec)
             advance(rec)
     summary = summarize(task, rung.name, records, seed=seed, threads=getattr(model, "n_threads", 1),
