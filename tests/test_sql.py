@@ -271,4 +271,10 @@ def test_a_registered_ledger_student_answers_ledger_questions_with_its_own_promp
     assert "CREATE TABLE" not in call["prompt"] and "question: how much on food this month?" in call["prompt"]
     r = CliRunner().invoke(cli, ["sql", "ask", "--db", str(ledger), "--no-student", "--retries", "0", "food total?"])
     assert r.exit_code == 0, r.output
-    assert "CREATE TABLE expenses" in get_log().latest(1)[0]["prompt"]
+    call = get_log().latest(1)[0]
+    assert "CREATE TABLE expenses" in call["prompt"]
+    assert len(call["messages"]) == 1 + 2 * 4 + 1  # a ledger: 4 retrieved question/SQL pairs by default
+    r = CliRunner().invoke(cli, ["sql", "ask", "--db", str(other), "--retries", "0", "how many books?"])
+    assert r.exit_code == 0, r.output
+    call = get_log().latest(1)[0]
+    assert call["model"] == "smollm2" and len(call["messages"]) == 2  # another schema: no pairs, no student

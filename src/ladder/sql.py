@@ -510,6 +510,17 @@ def _pick_model(db: str, model_name: str | None, no_student: bool) -> tuple[Mode
     return get_model(None), False
 
 
+def _shots(db: str, shots: int | None, student: bool) -> int:
+    """Retrieved ledger-sql pairs for the prompt: as asked; by default 4 on a ledger
+    (0/16 -> 3/16 demo questions for smollm2, bench/RESULTS.md), none for a student
+    (it has its own prompt) or another schema (the pairs are about the ledger)."""
+    if student:
+        return 0
+    if shots is not None:
+        return shots
+    return 4 if sandbox_for(db).columns("expenses") == LEDGER_COLUMNS else 0
+
+
 def _cli():
     import click
 
@@ -533,8 +544,9 @@ def _cli():
     @click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
     @click.option("--retries", default=2, show_default=True, help="Retries after an error or empty result.")
     @click.option("--today", default=None, help="Today's date, YYYY-MM-DD (default: the real date).")
-    @click.option("--shots", default=0, show_default=True,
-                  help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
+    @click.option("--shots", type=int, default=None,
+                  help="Add the N nearest question/SQL pairs of the ledger-sql task (default: 4 on a "
+                       "ledger without a student, else 0).")
     @click.option("--json", "as_json", is_flag=True, help="Print the SQL, rows and every attempt as JSON.")
     def ask_cmd(question, db, model_name, no_student, retries, today, shots, as_json):
         """Answer QUESTION with one SELECT, retrying with the error fed back.
@@ -546,7 +558,8 @@ def _cli():
 
         today = today or dt.date.today().isoformat()
         model, student = _pick_model(db, model_name, no_student)
-        examples = ledger_examples(question, today, shots) if shots and not student else ()
+        shots = _shots(db, shots, student)
+        examples = ledger_examples(question, today, shots) if shots else ()
         ans = ask(question, db, model, today=today, retries=retries, examples=examples, student=student)
         if as_json:
             click.echo(json.dumps({
@@ -567,13 +580,15 @@ def _cli():
     @click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
     @click.option("--retries", default=2, show_default=True)
     @click.option("--today", default=None, help="Default for lines without 'today'.")
-    @click.option("--shots", default=0, show_default=True,
-                  help="Add the N nearest question/SQL pairs of the ledger-sql task (ledger schema only).")
+    @click.option("--shots", type=int, default=None,
+                  help="Add the N nearest question/SQL pairs of the ledger-sql task (default: 4 on a "
+                       "ledger without a student, else 0).")
     @click.option("--json", "as_json", is_flag=True, help="Print every item as JSON.")
     def eval_cmd(db, data, model_name, no_student, retries, today, shots, as_json):
         """Execution accuracy with and without the retry loop, and retries per question."""
         model, student = _pick_model(db, model_name, no_student)
-        examples = (lambda q, d: ledger_examples(q, d, shots)) if shots and not student else ()
+        shots = _shots(db, shots, student)
+        examples = (lambda q, d: ledger_examples(q, d, shots)) if shots else ()
         items = evaluate(db, load_questions(data), model, retries=retries, today=today,
                          examples=examples, student=student)
         summary = summarize(items)
