@@ -48,6 +48,17 @@ def test_retrieved_few_shot_picks_similar_examples(task):
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in ex.input["text"]) for ex in examples)
 
 
+def test_a_training_input_never_retrieves_its_own_label(task):
+    """A teacher labelling the train inputs (ladder distill) must not be shown the gold
+    answer of the very input it labels."""
+    rung = build_rung("retrieved-few-shot-4")
+    for ex in task.train[:20]:
+        shown = rung.examples(task, ex.input)
+        assert len(shown) == 4 and all(s.input != ex.input for s in shown)
+    other = {**task.train[0].input, "text": task.train[0].input["text"] + "!"}
+    assert task.train[0] in rung.examples(task, other)  # a near copy is still a fair neighbour
+
+
 def test_cot_writes_reasoning_first_and_strips_it(task):
     model = ScriptedModel([{"reasoning": "yesterday = 03-01", **GOOD}])
     pred = build_rung("cot")(task, INPUT, model)

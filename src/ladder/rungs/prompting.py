@@ -61,7 +61,8 @@ def _grams(text: str) -> Counter:
 
 
 class RetrievedFewShot(ZeroShot):
-    """The k training examples nearest the input (TF-IDF cosine on character n-grams)."""
+    """The k training examples nearest the input (TF-IDF cosine on character n-grams),
+    never the input itself when it is a training example."""
 
     def __init__(self, k: int = 4, constrained: bool = True, field: str | None = None):
         super().__init__(constrained)
@@ -88,7 +89,10 @@ class RetrievedFewShot(ZeroShot):
             self._index[task.name] = self._build(task)
         idf, vecs = self._index[task.name]
         q = {g: c * idf.get(g, 0.0) for g, c in _grams(self._text(task, input)).items()}
-        scores = [(sum(w * v.get(g, 0.0) for g, w in q.items()), i) for i, v in enumerate(vecs)]
+        # an input that is itself a training example (a teacher labelling the train inputs)
+        # must not see its own label: that would leak the gold answer into the prompt
+        scores = [(sum(w * v.get(g, 0.0) for g, w in q.items()), i) for i, v in enumerate(vecs)
+                  if task.train[i].input != input]
         best = sorted(scores, reverse=True)[: self.k]
         # nearest last: small models copy the closest example most
         return [task.train[i] for _, i in reversed(best)]
