@@ -67,12 +67,18 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
                            "student (ladder distill) for a short prompt and low latency.")}
     weak = sorted(best["field_acc"].items(), key=lambda kv: kv[1])[:3]
     weak_txt = ", ".join(f"{f} {a:.0%}" for f, a in weak)
+    if any(r["rung"].startswith("student") for r in scored):
+        nxt = ("A student is already on the ladder: next, train it longer (ladder distill without "
+               "--preset quick), on more or better-labelled examples (a stronger teacher: --teacher "
+               "openai:<model>), or on a bigger base model.")
+    else:
+        nxt = ("Next rung to try: fine-tuning (ladder distill), which teaches the format and the "
+               "rules to a small model instead of prompting for them.")
     return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"], "best_model": best["model"],
             "quality": best["quality"],
             "reason": (f"No rung meets the bar of {bar:.0%}: the best, {best['rung']}, is "
                        f"{best['quality']:.1%} exact (95% CI {lo:.0%}-{hi:.0%}); weakest fields: {weak_txt}. "
-                       "Next rung to try: fine-tuning (ladder distill), which teaches the format and the "
-                       "rules to a small model instead of prompting for them.")}
+                       + nxt)}
 
 
 def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Sequence[str] = DEFAULT_LADDER,

@@ -15,7 +15,7 @@ from ladder.distill.student import Student
 from ladder.tasks import load_task
 
 TASK = load_task("expenses")
-TINY = dict(r=4, alpha=8, batch_size=2, save_every=1, epochs=1, max_length=160, threads=2)
+TINY = dict(base="smollm2", r=4, alpha=8, batch_size=2, save_every=1, epochs=1, max_length=160, threads=2)
 
 
 @pytest.mark.slow

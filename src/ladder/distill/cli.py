@@ -25,7 +25,7 @@ def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed):
 
 
 _train_options = [
-    click.option("--student", "base", default=None, help="Student base: smollm2 (default), gemma3-270m, a .gguf or an HF dir."),
+    click.option("--student", "base", default=None, help="Student base: gemma3-270m (default), smollm2, a .gguf or an HF dir."),
     click.option("--method", type=click.Choice(["lora", "dora", "ia3", "full"]), default=None,
                  help="PEFT method (default lora; dora/ia3 export merged weights, not a GGUF LoRA)."),
     click.option("--epochs", type=int, default=None, help="Epochs (default 3)."),
