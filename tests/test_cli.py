@@ -46,3 +46,15 @@ def test_unknown_model_is_one_clear_line():
 def test_chat_streams_and_keeps_history():
     result = run("chat", "--max-tokens", "5", input="Hello\nexit\n")
     assert result.exit_code == 0 and "Chatting with smollm2" in result.output
+
+
+def test_eval_defaults_to_the_last_climbs_pick():
+    from ladder.climb import save_recommendation
+
+    out = CliRunner().invoke(cli, ["eval", "--task", "expenses", "--limit", "1", "--json"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["rung"] == "zero-shot"  # no climb yet
+    save_recommendation("expenses", {"rung": None, "model": None, "best": "few-shot-2", "best_model": "smollm2",
+                                     "reason": "none met the bar"}, [])
+    out = CliRunner().invoke(cli, ["eval", "--task", "expenses", "--limit", "1", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["rung"] == "few-shot-2" and "last climb's pick" in out.stderr

@@ -192,8 +192,9 @@ def _prices(price_in, price_out):
 
 @cli.command("eval")
 @click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
-@click.option("-r", "--rung", "rung_spec", default="zero-shot", show_default=True,
-              help="Rung spec, e.g. few-shot-4, retrieved-few-shot-4+self-check-2.")
+@click.option("-r", "--rung", "rung_spec", default=None,
+              help="Rung spec, e.g. few-shot-4, retrieved-few-shot-4+self-check-2 "
+                   "(default: the last climb's pick for the task, else zero-shot).")
 @click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
 @click.option("--split", default="test", show_default=True, help="Split from the task file.")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
@@ -225,6 +226,14 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
 
     task = load_task(task_name)
     examples = _examples(task, split, data, limit, seed)
+    if rung_spec is None:
+        from .climb import recommended
+
+        pick = recommended(task.name) or {}
+        rung_spec = pick.get("rung") or "zero-shot"
+        if pick and model_name is None:
+            model_name = pick.get("model")
+        click.echo(f"rung: {rung_spec}" + (" (the last climb's pick; --rung to choose)" if pick else ""), err=True)
     rung, model = build_rung(rung_spec), get_model(model_name)
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
                       prices=_prices(price_in, price_out), resume=resume)
