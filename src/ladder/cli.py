@@ -354,12 +354,12 @@ def demo(full, no_student, out):
 
     task = load_task("expenses")
     if not no_student and "student-gold" not in student_rungs(task):
-        from .distill.cli import _config
+        from .distill import TrainConfig
+        from .distill.cli import PRESETS
         from .distill.recipe import distill
 
         click.secho("Fine-tuning a small student on the gold training labels (quick preset)...", bold=True)
-        distill(task, source="gold", config=_config(None, None, None, None, None, None, None, "quick", None),
-                evaluate_after=False)
+        distill(task, source="gold", config=TrainConfig(**PRESETS["quick"]), evaluate_after=False)
     click.get_current_context().invoke(climb_cmd, task_name="expenses", quick=not full, out=out)
 
 

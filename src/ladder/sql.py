@@ -159,16 +159,18 @@ def is_student(model_name: str | None) -> bool:
     return bool(model_name) and model_name in STUDENTS
 
 
+def is_ledger(box: "Sandbox") -> bool:
+    """The database is a ledger: an ``expenses`` table with the ledger's columns."""
+    return box.columns("expenses") == LEDGER_COLUMNS
+
+
 def ledger_student(box: "Sandbox") -> str | None:
-    """The name of a registered ledger-sql student, when the database is a ledger (an
-    ``expenses`` table with the ledger's columns): the student learned that one schema
-    and needs no schema in its prompt. None otherwise."""
+    """The name of a registered ledger-sql student, when the database is a ledger: the
+    student learned that one schema and needs no schema in its prompt. None otherwise."""
     from .models import registered
 
     names = [n for n in STUDENTS if n in registered()]
-    if not names or box.columns("expenses") != LEDGER_COLUMNS:
-        return None
-    return names[0]
+    return names[0] if names and is_ledger(box) else None
 
 
 def student_prompt(question: str, today: str) -> list[Message]:
@@ -518,7 +520,7 @@ def _shots(db: str, shots: int | None, student: bool) -> int:
         return 0
     if shots is not None:
         return shots
-    return 4 if sandbox_for(db).columns("expenses") == LEDGER_COLUMNS else 0
+    return 4 if is_ledger(sandbox_for(db)) else 0
 
 
 def _cli():

@@ -95,12 +95,12 @@ class RunStore:
             out.append(rec)
         return out
 
-    def latest_run(self, task: str, rung: str, model: str, data: str, n: int, seed: int) -> tuple[str, bool] | None:
-        """(run id, finished?) of the newest run with exactly these settings, if any."""
-        row = self.db.execute("SELECT id, summary IS NOT NULL FROM runs WHERE task=? AND rung=? AND model=? "
+    def latest_run(self, task: str, rung: str, model: str, data: str, n: int, seed: int) -> str | None:
+        """The id of the newest run with exactly these settings, if any."""
+        row = self.db.execute("SELECT id FROM runs WHERE task=? AND rung=? AND model=? "
                               "AND data=? AND n=? AND seed=? ORDER BY ts DESC LIMIT 1",
                               (task, rung, model, data, n, seed)).fetchone()
-        return (row[0], bool(row[1])) if row else None
+        return row[0] if row else None
 
     def runs(self, task: str | None = None, limit: int = 20) -> list[dict]:
         where, args = ("WHERE task = ?", (task,)) if task else ("", ())
@@ -184,10 +184,9 @@ def evaluate(task: Task, rung: Rung, model: Model, examples: Sequence[Example], 
     latencies are the ones measured then."""
     store = store or RunStore()
     key = (task.name, rung.name, model.name, data, len(examples), seed)
-    previous = store.latest_run(*key) if resume else None
+    run_id = store.latest_run(*key) if resume else None
     done: dict[int, dict] = {}
-    if previous:
-        run_id = previous[0]
+    if run_id:
         for rec in store.records(run_id):
             i = rec["idx"]
             if i < len(examples) and rec["input"] == examples[i].input:

@@ -23,7 +23,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator
 
 from ..errors import ConfigError, ModelError, require
 from ..schema import schema_key
@@ -248,21 +248,21 @@ class LlamaCppModel(Model):
                 llm.set_seed(opts.seed)
             stop_ids = {llm.token_eos()} | {t for t in _single_tokens(llm, self._stops)}
             out_ids: list[int] = []
-            state = {"finish": "length"}
             fast = GreedyGrammar(llm, grammar) if grammar is not None and not opts.temperature else None
             if fast:  # Llama.generate builds its sampler with _init_sampler: hand it ours
                 llm._init_sampler = lambda **_: fast
             try:
-                yield from self._decode(llm, tokens, grammar if not fast else None, opts, stop_ids, out_ids, state)
+                finish = yield from self._decode(llm, tokens, grammar if not fast else None, opts, stop_ids, out_ids)
             finally:
                 if fast:
                     del llm._init_sampler
                     llm._sampler = None
                     fast.close()
         yield Done(prompt_tokens=len(tokens), completion_tokens=len(out_ids), cached_tokens=cached,
-                   finish_reason=state["finish"], prompt=prompt)
+                   finish_reason=finish, prompt=prompt)
 
-    def _decode(self, llm, tokens, grammar, opts, stop_ids, out_ids, state) -> Iterator[str]:
+    def _decode(self, llm, tokens, grammar, opts, stop_ids, out_ids) -> Generator[str, None, str]:
+        """Yield text pieces, appending token ids to ``out_ids``; return the finish reason."""
         pending = b""  # bytes of an incomplete UTF-8 character
         text_so_far = ""
         gen = llm.generate(
@@ -272,8 +272,7 @@ class LlamaCppModel(Model):
         try:
             for tok in gen:
                 if tok in stop_ids or _is_eog(llm, tok):
-                    state["finish"] = "stop"
-                    break
+                    return "stop"
                 out_ids.append(tok)
                 pending += llm.detokenize([tok], prev_tokens=tokens + out_ids[:-1])
                 try:
@@ -288,11 +287,11 @@ class LlamaCppModel(Model):
                         keep = len(piece) - (len(text_so_far) - hit)
                         if keep > 0:
                             yield piece[:keep]
-                        state["finish"] = "stop"
-                        break
+                        return "stop"
                     yield piece
                 if len(out_ids) >= opts.max_tokens:
                     break
+            return "length"
         finally:
             gen.close()
 

@@ -71,17 +71,21 @@ def load_plugins() -> None:
         importlib.import_module(module)
 
 
+def _match(token: str, table: dict) -> tuple[str, int | None] | None:
+    """("name", None) or ("name", n) for "name-n", when the name is in ``table``."""
+    if token in table:
+        return token, None
+    m = re.fullmatch(r"(.+?)-(\d+)", token)
+    return (m.group(1), int(m.group(2))) if m and m.group(1) in table else None
+
+
 def _split(token: str, table: dict) -> tuple[str, int | None]:
-    if token in table:
-        return token, None
-    m = re.fullmatch(r"(.+?)-(\d+)", token)
-    if not (m and m.group(1) in table):
+    found = _match(token, table)
+    if found is None:  # maybe a plugin's rung: load them and look again
         load_plugins()
-    if token in table:
-        return token, None
-    m = re.fullmatch(r"(.+?)-(\d+)", token)
-    if m and m.group(1) in table:
-        return m.group(1), int(m.group(2))
+        found = _match(token, table)
+    if found is not None:
+        return found
     kind = "wrapper" if table is WRAPPERS else "rung"
     import difflib
 

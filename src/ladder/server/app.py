@@ -26,7 +26,7 @@ from fastapi.responses import PlainTextResponse
 
 from ..errors import ConfigError
 from ..models.base import Model
-from .apps import AppRequest
+from .apps import AppRequest, ExpensesRoute, check_apps
 from .config import ServerConfig
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
@@ -68,6 +68,19 @@ class Server:
     def deadline(self) -> float:
         return time.monotonic() + self.config.timeout_s
 
+    async def run_in_slot(self, name: str, what: str, fn, *args, executor: ThreadPoolExecutor | None = None):
+        """``fn(*args)`` in a worker thread, holding model ``name``'s slot, within --timeout
+        (a 504 naming ``what`` past it). The call is shielded: a timed-out call still
+        finishes in its thread, and the slot is held until the wait ends."""
+        loop = asyncio.get_running_loop()
+        async with self.gates[name].slot():
+            try:
+                return await asyncio.wait_for(asyncio.shield(loop.run_in_executor(executor or self.executor, fn, *args)),
+                                              self.config.timeout_s)
+            except TimeoutError:
+                raise ApiError(504, f"The {what} took longer than {self.config.timeout_s} s (--timeout).",
+                               code="timeout", type="timeout_error") from None
+
 
 def create_app(config: ServerConfig | None = None, models: dict[str, Model] | None = None) -> FastAPI:
     """The FastAPI app. ``models`` (name -> Model) overrides ``config.models`` (tests
@@ -80,8 +93,6 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
     if not models:
         raise ConfigError("No model to serve: give at least one --model NAME.")
     server = Server(config, models, _load_tasks(config))
-    from .apps import ExpensesRoute, check_apps
-
     check_apps(config.apps)
     expenses_app = ExpensesRoute(server, config.ledger, config.rung, config.currency, config.today) \
         if "expenses" in config.apps else None
@@ -223,15 +234,7 @@ async def _run_task(server: Server, name: str, req: TaskRequest) -> dict:
     if any(not isinstance(v, (str, int, float)) for v in req.input.values()):
         raise ApiError(400, f"Input fields of task {name!r} must be strings or numbers.", "input")
     model_name, model = server.model(req.model)
-    loop = asyncio.get_running_loop()
-    async with server.gates[model_name].slot():
-        try:
-            prediction = await asyncio.wait_for(
-                asyncio.shield(loop.run_in_executor(server.executor, rung, task, req.input, model)),
-                server.config.timeout_s)
-        except TimeoutError:
-            raise ApiError(504, f"The task took longer than {server.config.timeout_s} s (--timeout).",
-                           code="timeout", type="timeout_error") from None
+    prediction = await server.run_in_slot(model_name, "task", rung, task, req.input, model)
     server.metrics.usage(model_name, prediction.prompt_tokens, prediction.completion_tokens, prediction.cached_tokens)
     return {
         "object": "task.result", "task": name, "rung": rung.name, "model": model_name,

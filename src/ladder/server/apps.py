@@ -9,7 +9,6 @@ queue as chat completions (a full queue is a 429).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,15 +56,7 @@ class ExpensesRoute:
             except ValueError:
                 raise ApiError(400, f"today must be YYYY-MM-DD, not {req.today!r}.", "today") from None
         name, model = self.server.model(None)
-        loop = asyncio.get_running_loop()
-        async with self.server.gates[name].slot():
-            try:
-                return await asyncio.wait_for(
-                    asyncio.shield(loop.run_in_executor(self.executor, self._handle, model, req)),
-                    self.server.config.timeout_s)
-            except TimeoutError:
-                raise ApiError(504, f"The app took longer than {self.server.config.timeout_s} s (--timeout).",
-                               code="timeout", type="timeout_error") from None
+        return await self.server.run_in_slot(name, "app", self._handle, model, req, executor=self.executor)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
