@@ -67,7 +67,7 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
     import time
 
     from ..rungs import build_rung
-    from ..rungs.checking import _Sampling
+    from ..models.base import Sampling
 
     teacher = build_rung(rung)
     out = Path(out)
@@ -86,7 +86,7 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
         if pred.output is not None and not problems and agree > 1:
             same = 1
             for i in range(agree - 1):
-                sampler = _Sampling(model, 0.7, 1 + i)
+                sampler = Sampling(model, 0.7, 1 + i)
                 other = teacher(task, input, sampler, run_id=run_id)
                 calls += other.calls
                 same += int(other.output == pred.output)

@@ -216,13 +216,13 @@ def consistency(task: Task, rung: Rung, model: Model, examples: Sequence[Example
                 temperature: float = 0.7, seed: int = 0, pairs: Sequence[tuple[dict, dict]] = ()) -> dict:
     """How often the same answer comes back: (a) the same input twice at temperature > 0;
     (b) paraphrase pairs (two wordings of one expense) at the rung's own settings."""
-    from ..rungs.checking import _Sampling
+    from ..models.base import Sampling
 
     same = []
     for i, ex in enumerate(examples):
         outs = []
         for j in range(2):
-            sampler = _Sampling(model, temperature, seed + i)
+            sampler = Sampling(model, temperature, seed + i)
             sampler.index = j
             outs.append(rung(task, ex.input, sampler).output)
         same.append(outs[0] is not None and outs[0] == outs[1])

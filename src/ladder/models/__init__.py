@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ConfigError, ModelNotFound
-from .base import Done, Message, Model, Options, Request, Response, Stream
+from .base import Done, Message, Model, Options, Request, Response, Sampling, Stream
 from .scripted import ScriptedModel
 
 DEFAULT_MODEL = "smollm2"
@@ -171,5 +171,5 @@ def list_models() -> list[ModelInfo]:
     return out
 
 
-__all__ = ["Model", "Message", "Options", "Request", "Response", "Stream", "Done", "ScriptedModel",
+__all__ = ["Model", "Message", "Options", "Request", "Response", "Sampling", "Stream", "Done", "ScriptedModel",
            "get_model", "list_models", "register_model", "registered", "ModelInfo", "DEFAULT_MODEL", "BUILTINS"]

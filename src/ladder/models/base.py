@@ -191,6 +191,27 @@ class Model:
         return f"<{type(self).__name__} {self.name}>"
 
 
+class Sampling:
+    """A view of a model whose calls sample: ``temperature`` and a seed per sample
+    (``seed * 1000 + index``; set ``index`` before each sample). Everything else is
+    the wrapped model's."""
+
+    def __init__(self, model: Model, temperature: float, seed: int, index: int = 0):
+        self.model, self.temperature, self.seed, self.index = model, temperature, seed, index
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def _sampled(self, kwargs: dict) -> dict:
+        return {**kwargs, "temperature": self.temperature, "seed": self.seed * 1000 + self.index}
+
+    def stream(self, messages, **kwargs):
+        return self.model.stream(messages, **self._sampled(kwargs))
+
+    def generate(self, messages, **kwargs):
+        return self.model.generate(messages, **self._sampled(kwargs))
+
+
 def _options(options: dict) -> Options:
     try:
         return Options(**options)

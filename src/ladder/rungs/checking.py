@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from ..models.base import Message, Model
+from ..models.base import Message, Model, Sampling
 from ..tasks import Task
 from .base import Prediction, ask
 
@@ -49,7 +49,7 @@ class SelfConsistency:
 
     def __call__(self, task: Task, input: dict, model: Model, run_id: str | None = None) -> Prediction:
         samples: list[Prediction] = []
-        sampling = _Sampling(model, self.temperature, self.seed)
+        sampling = Sampling(model, self.temperature, self.seed)
         for i in range(self.n):
             sampling.index = i
             samples.append(self.inner(task, input, sampling, run_id=run_id))
@@ -62,22 +62,3 @@ class SelfConsistency:
             counts = Counter(json.dumps(v.get(key), sort_keys=True, ensure_ascii=False) for v in valid)
             voted[key] = json.loads(counts.most_common(1)[0][0])
         return Prediction(voted, samples[0].text, samples[0].messages, calls, None)
-
-
-class _Sampling:
-    """A view of a model whose calls sample (temperature, a seed per sample)."""
-
-    def __init__(self, model: Model, temperature: float, seed: int):
-        self.model, self.temperature, self.seed, self.index = model, temperature, seed, 0
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
-
-    def stream(self, messages, **kwargs):
-        kwargs.update(temperature=self.temperature, seed=self.seed * 1000 + self.index)
-        return self.model.stream(messages, **kwargs)
-
-    def generate(self, messages, **kwargs):
-        kwargs.update(temperature=self.temperature, seed=self.seed * 1000 + self.index)
-        return self.model.generate(messages, **kwargs)
-
