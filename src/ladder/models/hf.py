@@ -17,19 +17,21 @@ from ..errors import ConfigError, require
 from .base import Done, Model, Request
 
 
-def load_hf(source: str | Path, adapter: str | Path | None = None, dtype: str = "float32"):
-    """Load (model, tokenizer) from a directory, hub id or GGUF file."""
+def load_hf(source: str | Path, adapter: str | Path | None = None, dtype: str = "float32",
+            local_files_only: bool = False):
+    """Load (model, tokenizer) from a directory, hub id or GGUF file. ``local_files_only``:
+    never ask the hub (training bases are local files; this replaces setting HF_HUB_OFFLINE)."""
     transformers = require("transformers", "transformers", "train", "Hugging Face models")
     torch = require("torch", "torch", "train", "Hugging Face models")
     source = str(source)
-    kwargs = {}
+    kwargs = {"local_files_only": local_files_only}
     if source.endswith(".gguf"):
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"GGUF file {source} does not exist: check the path.")
         source, kwargs["gguf_file"] = str(path.parent), path.name
     tok = transformers.AutoTokenizer.from_pretrained(source, **kwargs)
-    model = transformers.AutoModelForCausalLM.from_pretrained(source, torch_dtype=getattr(torch, dtype), **kwargs)
+    model = transformers.AutoModelForCausalLM.from_pretrained(source, dtype=getattr(torch, dtype), **kwargs)
     if adapter:
         peft = require("peft", "peft", "train", "PEFT adapters")
         model = peft.PeftModel.from_pretrained(model, str(adapter))
