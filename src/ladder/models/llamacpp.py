@@ -27,25 +27,9 @@ from typing import Generator, Iterator
 
 from ..errors import ConfigError, ModelError, require
 from ..schema import schema_key
+from . import templates
 from .base import Done, Model, Request
-
-# Templates for models whose GGUF carries none (jinja, HF chat-template style).
-CHAT_TEMPLATES = {
-    "gemma": (
-        "{{ bos_token }}{% set sys = namespace(text='') %}"
-        "{% for m in messages %}{% if m['role'] == 'system' %}{% set sys.text = m['content'] + '\n\n' %}"
-        "{% else %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
-        "{% if loop.first or (loop.index0 == 1 and messages[0]['role'] == 'system') %}{{ sys.text }}{% endif %}"
-        "{{ m['content'] | trim }}<end_of_turn>\n{% endif %}{% endfor %}"
-        "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
-    ),
-    "chatml": (
-        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-    ),
-}
-_STOP_STRINGS = {"gemma": ["<end_of_turn>"], "chatml": ["<|im_end|>"]}
-
+from .templates import CHAT_TEMPLATES  # noqa: F401  (old import path; use ladder.models.templates)
 
 def physical_cores() -> int:
     """Threads for llama.cpp and training: ``$LADDER_THREADS`` if set, else the physical
@@ -194,7 +178,7 @@ class LlamaCppModel(Model):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or physical_cores()
         self.lora = str(lora) if lora else None
-        self._formatter = None
+        self._template: str | None = None  # jinja, set on first use (needs the loaded file)
 
     @property
     def llama(self):
@@ -209,27 +193,24 @@ class LlamaCppModel(Model):
 
     def render(self, messages) -> str:
         """The exact prompt text for these messages (chat template applied)."""
-        return self._chat_formatter()(messages=[m.model_dump(exclude_none=True) for m in messages]).prompt
+        self._chat_setup()
+        return templates.render(self._template, [m.model_dump(exclude_none=True) for m in messages],
+                                bos_token=self._bos, eos_token=self._eos)
 
-    def _chat_formatter(self):
-        if self._formatter is None:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
+    def _chat_setup(self) -> None:
+        if self._template is None:
             llm = self.llama
-            template = CHAT_TEMPLATES.get(self.chat_format or "") or llm.metadata.get("tokenizer.chat_template")
-            if not template:
-                raise ConfigError(
-                    f"{self.path} has no chat template. Pass chat_format= one of "
-                    f"{sorted(CHAT_TEMPLATES)} (Gemma base models take 'gemma')."
-                )
+            template = templates.template_for(self.chat_format, llm.metadata.get("tokenizer.chat_template"),
+                                              self.path)
             vocab = llm._model
+
             def piece(tok):
                 return vocab.token_get_text(tok) if tok >= 0 else ""
-            self._bos_in_template = "bos_token" in template
-            self._formatter = Jinja2ChatFormatter(
-                template=template, eos_token=piece(llm.token_eos()), bos_token=piece(llm.token_bos()))
-            self._stops = [s for s in [piece(llm.token_eos()), *_STOP_STRINGS.get(self.chat_format or "", [])] if s]
-        return self._formatter
+
+            self._bos, self._eos = piece(llm.token_bos()), piece(llm.token_eos())
+            self._bos_in_template = templates.uses_bos(template)
+            self._stops = [s for s in [self._eos, *templates.STOP_STRINGS.get(self.chat_format or "", [])] if s]
+            self._template = template
 
     def execute(self, request: Request) -> Iterator[str | Done]:
         prompt = self.render(request.messages)
