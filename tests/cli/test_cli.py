@@ -1,9 +1,12 @@
 """The CLI through click's runner: real commands, real model, real log."""
 
 import json
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
+from ladder import ScriptedModel
 from ladder.cli import cli
 
 
@@ -12,10 +15,39 @@ def run(*args, input=None):
     return result
 
 
-def test_help_has_examples():
-    for cmd in ([], ["prompt"], ["models"], ["chat"], ["logs"]):
+def test_every_command_is_registered_and_its_help_has_examples():
+    import click
+
+    def commands(group, path=()):
+        for name, cmd in group.commands.items():
+            yield (*path, name)
+            if isinstance(cmd, click.Group):
+                yield from commands(cmd, (*path, name))
+
+    found = list(commands(cli))
+    for name in ("models", "prompt", "chat", "logs", "eval", "runs", "climb", "demo", "judge", "distill",
+                 "train", "rag", "serve", "sql", "app"):
+        assert (name,) in found, name
+    for cmd in [(), *found]:
         out = run(*cmd, "--help").output
         assert "Examples:" in out, cmd
+
+
+def test_help_loads_no_backend_and_no_command_library():
+    """`ladder --help` imports click and the command modules only: no model backend,
+    no server, no training stack, none of the packages the commands call."""
+    code = ("import sys; from ladder.cli import cli; from click.testing import CliRunner; "
+            "assert CliRunner().invoke(cli, ['--help']).exit_code == 0; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in {'llama_cpp', 'torch', 'fastapi', "
+            "'transformers', 'rich'} or m.startswith(('ladder.sql', 'ladder.app', 'ladder.distill', "
+            "'ladder.rag', 'ladder.server', 'ladder.evals', 'ladder.climb'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_python_dash_m_runs_the_command():
+    out = subprocess.run([sys.executable, "-m", "ladder.cli", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "ladder, version" in out.stdout
 
 
 def test_models_lists_builtins():
@@ -43,9 +75,35 @@ def test_unknown_model_is_one_clear_line():
     assert "Did you mean 'smollm2'" in result.output and "Traceback" not in result.output
 
 
-def test_chat_streams_and_keeps_history():
-    result = run("chat", "--max-tokens", "5", input="Hello\nexit\n")
-    assert result.exit_code == 0 and "Chatting with smollm2" in result.output
+class StreamProbe(ScriptedModel):
+    """A ScriptedModel that notes what the terminal already shows each time it is
+    asked for the next piece: a streaming CLI has printed the earlier pieces by then."""
+
+    def __init__(self, responses):
+        super().__init__(responses, name="probe")
+        self.shown: list[str] = []  # stdout so far, before each piece after the first
+
+    def execute(self, request):
+        for n, piece in enumerate(super().execute(request)):
+            if n and isinstance(piece, str):
+                self.shown.append(sys.stdout.buffer.getvalue().decode())
+            yield piece
+
+
+def test_chat_streams_and_keeps_history(monkeypatch):
+    import ladder.models
+
+    probe = StreamProbe(["Bonjour, ami!", "Ça va bien."])
+    monkeypatch.setattr(ladder.models, "get_model", lambda name=None: probe)
+    result = run("chat", "--system", "Answer in French", input="Hello\nHow are you?\nexit\n")
+    assert result.exit_code == 0 and "Chatting with probe" in result.stderr
+    assert result.stdout.count("Bonjour, ami!") == 1 and "Ça va bien." in result.stdout
+    # streamed: the first 4-character piece was on screen before the second was produced
+    assert probe.shown[0].endswith("Bonj")
+    # history: the second turn saw the system prompt, the first exchange and the new line
+    second = [(m.role, m.content) for m in probe.requests[1].messages]
+    assert second == [("system", "Answer in French"), ("user", "Hello"), ("assistant", "Bonjour, ami!"),
+                      ("user", "How are you?")]
 
 
 def test_eval_defaults_to_the_last_climbs_pick():

@@ -15,7 +15,7 @@ PRESETS = {  # name -> TrainConfig overrides
 
 
 def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed):
-    from .train import TrainConfig
+    from ..distill.train import TrainConfig
 
     opts = dict(PRESETS[preset])
     given = dict(base=base, method=method, epochs=epochs, batch_size=batch_size, r=r, lr=lr, max_steps=max_steps,
@@ -80,7 +80,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
       ladder distill --task expenses --resume                          # after Ctrl-C / a kill
     """
     from ..tasks import load_task
-    from .recipe import distill as run
+    from ..distill.recipe import distill as run
 
     config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
     done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
@@ -114,8 +114,8 @@ def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_si
       ladder train --task expenses --out runs/gold --resume      # after a kill
     """
     from ..errors import ConfigError
-    from .sft import build_sft, read_jsonl, student_instruction
-    from .train import perplexity, train
+    from ..distill.sft import build_sft, read_jsonl, student_instruction
+    from ..distill.train import perplexity, train
 
     if sum(x is not None for x in (task_name, data, corpus)) != 1:
         raise ConfigError("Give exactly one of --task, --data or --corpus.")
@@ -146,7 +146,10 @@ def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_si
     click.echo(json.dumps({k: v for k, v in result.__dict__.items() if k in
                            ("steps", "train_loss", "dev_loss", "seconds", "seconds_per_step", "peak_rss_mb")}))
     if name:
-        from .export import export_student
+        from ..distill.export import export_student
 
         paths = export_student(result, name, system)
         click.echo(f"Registered {name!r}: {paths}")
+
+
+COMMANDS = (distill, train_cmd)

@@ -41,7 +41,7 @@ def ingest(paths, index, embedder, fts_tokenizer, max_tokens, overlap):
     """
     from rich.progress import Progress
 
-    from .ingest import ingest as run
+    from ..rag.ingest import ingest as run
 
     with Progress(transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
@@ -72,8 +72,8 @@ def search(query, index, k, mode, as_json):
     Examples:
       ladder rag search "tyre pressure" --index demo --mode fulltext
     """
-    from .index import open_index
-    from .search import search as run
+    from ..rag.index import open_index
+    from ..rag.search import search as run
 
     with open_index(index) as idx:
         res = run(idx, query, k=k, mode=mode)
@@ -102,8 +102,8 @@ def ask(question, index, model_name, k, max_tokens):
       ladder rag ask "古琴有几根弦？" --index demo -m gemma3-270m
     """
     from ..models import get_model
-    from .answer import ask as run
-    from .index import open_index
+    from ..rag.answer import ask as run
+    from ..rag.index import open_index
 
     with open_index(index) as idx:
         model = get_model(model_name)
@@ -134,8 +134,8 @@ def eval_(index, data, k, answers, model_name, judge_name):
     from rich.console import Console
     from rich.table import Table
 
-    from .eval import eval_answers, eval_retrieval, load_qa
-    from .index import open_index
+    from ..rag.eval import eval_answers, eval_retrieval, load_qa
+    from ..rag.index import open_index
 
     qa = load_qa(data)
     with open_index(index) as idx:
@@ -152,3 +152,6 @@ def eval_(index, data, k, answers, model_name, judge_name):
             click.echo(f"answers: hit rate {a.hit_rate:.3f}, cited {a.cited_rate:.3f} (by the model "
                        f"{a.model_cited_rate:.3f}), cites the right source {a.cited_correct:.3f}, "
                        f"faithfulness {a.faithfulness:.3f} (n={a.n})")
+
+
+COMMANDS = (rag,)

@@ -1,4 +1,4 @@
-"""The `ladder serve` command (registered in ladder/cli.py)."""
+"""`ladder serve`: the OpenAI-compatible server over models, task rungs and apps."""
 
 from __future__ import annotations
 
@@ -35,9 +35,12 @@ def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_k
       OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="unused").chat.completions.create(
           model="smollm2", messages=[{"role": "user", "content": "hi"}])
     """
-    from . import ServerConfig, serve
+    from ..server import ServerConfig, serve
 
     serve(ServerConfig(models=list(models) or ["smollm2"], tasks=list(tasks), rung=rung, apps=list(apps),
                        ledger=ledger, currency=currency, host=host, port=port,
                        api_key=api_key, max_queue=max_queue, max_tokens_cap=max_tokens_cap,
                        max_body_bytes=max_body_bytes, timeout_s=timeout_s))
+
+
+COMMANDS = (serve_command,)

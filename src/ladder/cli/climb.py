@@ -1,0 +1,96 @@
+"""`ladder climb` and `ladder demo`: every rung on a task, ranked, with a recommendation."""
+
+from __future__ import annotations
+
+import click
+
+from .common import examples as _examples
+from .common import prices as _prices
+
+
+@click.command("climb")
+@click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
+@click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
+@click.option("--bar", default=0.8, show_default=True, help="Quality bar: all-fields-exact rate to meet.")
+@click.option("--budget-latency-ms", type=float, default=None, help="p50 latency a rung must fit.")
+@click.option("--rungs", default=None, help="Comma-separated rung specs (default: the full ladder).")
+@click.option("--split", default="test", show_default=True)
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Any JSONL file in the task's format (instead of --split).")
+@click.option("--limit", type=int, default=None, help="Climb on a seeded random subset of N items.")
+@click.option("--quick", is_flag=True, help="The demo preset: 5 rungs on 24 items (a few minutes).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--consistency", "consistency_n", default=0, show_default=True,
+              help="Also measure consistency on N items per rung.")
+@click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
+@click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
+@click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True,
+              help="Folder for report.html.")
+@click.option("--resume", is_flag=True, help="Keep the items earlier (killed) runs with the same settings finished.")
+def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
+              consistency_n, price_in, price_out, out, resume):
+    """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
+
+    Students trained with `ladder distill` for the task join the ladder as the
+    `student` (teacher labels) and `student-gold` (gold labels) rungs.
+
+    \b
+    Examples:
+      ladder climb --task expenses --quick
+      ladder climb --task expenses --bar 0.9 --budget-latency-ms 800
+      ladder climb --task expenses --rungs zero-shot,few-shot-4 --limit 50
+      ladder climb --task my_task.yaml --model openai:gpt-4o-mini --price-in 0.15 --price-out 0.6
+      ladder climb --task expenses --resume           # after Ctrl-C: finished items are kept
+    """
+    from ..climb import climb, student_rungs
+    from ..models import get_model
+    from ..rungs import DEFAULT_LADDER, QUICK_LADDER
+    from ..tasks import load_task
+
+    task = load_task(task_name)
+    if quick and limit is None:
+        limit = 24
+    specs = [s.strip() for s in rungs.split(",")] if rungs else \
+        list(QUICK_LADDER if quick else DEFAULT_LADDER) + student_rungs(task)
+    examples = _examples(task, split, data, limit, seed)
+    result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
+                   budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
+                   prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume)
+    click.secho(result.recommendation["reason"], bold=True)
+    click.echo(f"report: {result.report}")
+
+
+@click.command()
+@click.option("--full", is_flag=True, help="The whole ladder on the whole test split (hours on 2 cores).")
+@click.option("--no-student", is_flag=True, help="Skip training the quick student.")
+@click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True)
+def demo(full, no_student, out):
+    """Climb the bundled `expenses` task on the embedded model and print the report.
+
+    \b
+    Steps: (1) unless one exists, fine-tune a small student on the gold training labels
+    with the quick preset (LoRA, 64 steps) and register it as expenses-student-gold;
+    (2) climb the prompting rungs and the student on 24 test items; (3) print the table,
+    the recommendation and the path of report.html.
+
+    \b
+    Examples:
+      ladder demo            # the quick preset
+      ladder demo --no-student
+      ladder demo --full
+    """
+    from ..climb import student_rungs
+    from ..tasks import load_task
+
+    task = load_task("expenses")
+    if not no_student and "student-gold" not in student_rungs(task):
+        from ..distill import TrainConfig
+        from ..distill.recipe import distill
+        from .distill import PRESETS
+
+        click.secho("Fine-tuning a small student on the gold training labels (quick preset)...", bold=True)
+        distill(task, source="gold", config=TrainConfig(**PRESETS["quick"]), evaluate_after=False)
+    click.get_current_context().invoke(climb_cmd, task_name="expenses", quick=not full, out=out)
+
+
+COMMANDS = (climb_cmd, demo)
