@@ -135,3 +135,18 @@ def test_greedy_grammar_fast_path_gives_the_same_text_as_the_full_grammar_chain(
     assert fast == chain
     for text in fast:
         assert validate(EXPENSE_LIKE, text)[1] is None
+
+
+def test_llama_cpp_extra_buffers_are_off_through_the_model_params_seam(smollm2):
+    """AMX/repacked weights crash multi-token decoding on VMs that advertise AMX without
+    supporting it; model_params turns them off. If llama-cpp-python stops building its
+    parameters with llama_model_default_params(), this fails (not production)."""
+    import inspect
+
+    from llama_cpp import Llama, llama_cpp
+
+    assert "llama_cpp.llama_model_default_params()" in inspect.getsource(Llama.__init__)
+    assert "use_extra_bufts" in dict(llama_cpp.llama_model_params._fields_)
+    assert smollm2.llama.model_params.use_extra_bufts is False
+    assert llama_cpp.llama_model_default_params().use_extra_bufts is True  # restored after loading
+    assert smollm2.generate("Say hello to the world.", max_tokens=4).completion_tokens > 0  # multi-token prompt

@@ -69,7 +69,7 @@ _ALIASES = {a: name for name, b in BUILTINS.items() for a in b.aliases}
 # that are plain JSON values (objects such as an HTTP transport can only be passed to
 # get_model). A test checks each is a real parameter of the backend.
 BACKEND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "llamacpp": ("chat_format", "n_ctx", "n_threads", "lora"),
+    "llamacpp": ("chat_format", "n_ctx", "n_threads", "lora", "extra_buffers"),
     "hf": ("adapter", "chat_template"),
     "openai": ("base_url", "api_key", "timeout", "max_retries", "concurrency", "backoff"),
 }

@@ -18,6 +18,7 @@ are not thread-safe.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import json
 import os
@@ -62,7 +63,7 @@ def physical_cores() -> int:
     return max(1, min(n or avail, avail))
 
 
-_loaded: dict[tuple, tuple[object, threading.Lock]] = {}  # (path, n_ctx, threads, lora, embedding) -> (Llama, lock)
+_loaded: dict[tuple, tuple[object, threading.Lock]] = {}  # (path, n_ctx, threads, lora, embedding, extra) -> (Llama, lock)
 _loaded_lock = threading.Lock()
 
 
@@ -74,8 +75,9 @@ def _close_all() -> None:
             _loaded.popitem()[1][0].close()
 
 
-def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bool = False):
-    key = (path, n_ctx, n_threads, lora, embedding)
+def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bool = False,
+          extra_buffers: bool = False):
+    key = (path, n_ctx, n_threads, lora, embedding, extra_buffers)
     with _loaded_lock:
         if key not in _loaded:
             llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "Running GGUF models")
@@ -87,14 +89,44 @@ def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bo
                         "Face directory with the 'hf:' prefix instead."
                     )
             try:
-                llm = llama_cpp.Llama(
-                    model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-                    n_batch=512, lora_path=lora, embedding=embedding, verbose=False,
-                )
+                with model_params(use_extra_bufts=extra_buffers):
+                    llm = llama_cpp.Llama(
+                        model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                        n_batch=512, lora_path=lora, embedding=embedding, verbose=False,
+                    )
             except Exception as e:  # llama.cpp raises ValueError with little detail
                 raise ModelError(f"llama.cpp could not load {path}: {e}") from e
             _loaded[key] = (llm, threading.Lock())
         return _loaded[key]
+
+
+@contextlib.contextmanager
+def model_params(**overrides):
+    """Set llama.cpp model parameters that ``Llama(...)`` has no argument for.
+
+    Used for ``use_extra_bufts``: llama.cpp's extra CPU buffer types (AMX tiles, weight
+    repacking) are on by default, and on a VM whose CPU advertises AMX without
+    supporting it every multi-token decode dies with SIGSEGV in
+    ``ggml_backend_amx_mul_mat`` (``ldtilecfg``; seen on this project's machines, for
+    SmolLM2 Q4_1 and Gemma 3 Q4_K_M). Off by default; ``extra_buffers=True`` turns them
+    back on. ``Llama.__init__`` reads ``llama_model_default_params()``; a test fails if
+    llama-cpp-python stops doing so. Callers hold ``_loaded_lock``.
+    """
+    import llama_cpp.llama as module
+
+    real = module.llama_cpp.llama_model_default_params
+
+    def patched():
+        params = real()
+        for name, value in overrides.items():
+            setattr(params, name, value)
+        return params
+
+    module.llama_cpp.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        module.llama_cpp.llama_model_default_params = real
 
 
 @functools.lru_cache(maxsize=64)
@@ -169,7 +201,8 @@ class LlamaCppModel(Model):
     local = True
 
     def __init__(self, path: str | Path, name: str | None = None, *, chat_format: str | None = None,
-                 n_ctx: int = 4096, n_threads: int | None = None, lora: str | Path | None = None):
+                 n_ctx: int = 4096, n_threads: int | None = None, lora: str | Path | None = None,
+                 extra_buffers: bool = False):
         self.path = str(path)
         if not Path(self.path).is_file():
             raise ConfigError(f"Model file {self.path} does not exist: check the path.")
@@ -178,15 +211,16 @@ class LlamaCppModel(Model):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or physical_cores()
         self.lora = str(lora) if lora else None
+        self.extra_buffers = extra_buffers  # llama.cpp's AMX/repacked weights (see model_params)
         self._template: str | None = None  # jinja, set on first use (needs the loaded file)
 
     @property
     def llama(self):
-        return _load(self.path, self.n_ctx, self.n_threads, self.lora)[0]
+        return _load(self.path, self.n_ctx, self.n_threads, self.lora, False, self.extra_buffers)[0]
 
     @property
     def lock(self) -> threading.Lock:
-        return _load(self.path, self.n_ctx, self.n_threads, self.lora)[1]
+        return _load(self.path, self.n_ctx, self.n_threads, self.lora, False, self.extra_buffers)[1]
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
@@ -277,7 +311,7 @@ class LlamaCppModel(Model):
             gen.close()
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        llm = _load(self.path, self.n_ctx, self.n_threads, self.lora, embedding=True)[0]
+        llm = _load(self.path, self.n_ctx, self.n_threads, self.lora, True, self.extra_buffers)[0]
         return [llm.embed(t) for t in texts]
 
     def close(self) -> None:
