@@ -54,13 +54,13 @@ def test_targets_met_and_missed(tmp_path):
 def test_length_grouped_batches_cover_every_row_once_and_cut_padding():
     import random
 
-    from ladder.distill.train import _batches
+    from ladder.distill.encode import length_grouped_batches
 
     rng = random.Random(5)
     lengths = [rng.randint(40, 200) for _ in range(500)]
-    batches = _batches(lengths, 8, random.Random(0))
+    batches = length_grouped_batches(lengths, 8, random.Random(0))
     assert sorted(i for b in batches for i in b) == list(range(500))
-    assert _batches(lengths, 8, random.Random(0)) == batches  # seeded: resume replays the same order
+    assert length_grouped_batches(lengths, 8, random.Random(0)) == batches  # seeded: resume replays the same order
     pad = lambda bs: sum(max(lengths[i] for i in b) * len(b) - sum(lengths[i] for i in b) for b in bs)  # noqa: E731
     order = list(range(500))
     random.Random(0).shuffle(order)

@@ -55,11 +55,11 @@ def test_remote_teacher_labels_filters_and_resumes(endpoint, tmp_path, no_networ
     out = tmp_path / "labels.jsonl"
     inputs = [ex.input for ex in ITEMS]
 
-    first = label(TASK, inputs[:3], teacher, "zero-shot", out, concurrency=3, progress=False)
+    first = label(TASK, inputs[:3], teacher, "zero-shot", out, jobs=3, progress=False)
     assert (first.labelled, first.kept, first.rejected) == (3, 2, 1)
     # an interrupted run continues: only the 3 new inputs reach the teacher
     ScriptedOpenAI.seen = []
-    second = label(TASK, inputs, teacher, "zero-shot", out, concurrency=3, progress=False)
+    second = label(TASK, inputs, teacher, "zero-shot", out, jobs=3, progress=False)
     assert second.skipped_existing == 3 and len(ScriptedOpenAI.seen) == 3
     records = read_labels(out)
     assert len(records) == 6 and sum(r["kept"] for r in records) == 5

@@ -15,7 +15,7 @@ PRESETS = {  # name -> TrainConfig overrides
 
 
 def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed):
-    from ..distill.train import TrainConfig
+    from ..distill import TrainConfig
 
     opts = dict(PRESETS[preset])
     given = dict(base=base, method=method, epochs=epochs, batch_size=batch_size, r=r, lr=lr, max_steps=max_steps,
@@ -62,12 +62,13 @@ def train_options(f):
               help="Test items run twice at temperature 0.7 for the consistency measure (0: skip).")
 @click.option("--agree", type=int, default=1, show_default=True,
               help="Keep a teacher label only if N samples agree.")
-@click.option("--concurrency", type=int, default=1, show_default=True, help="Parallel teacher calls (remote teachers).")
+@click.option("--jobs", "-j", "--concurrency", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Teacher inputs labelled at once (remote teachers); the labels equal a sequential run's.")
 @click.option("--name", default=None, help="Register the student under this name (default <task>-student[-gold]).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default <data dir>/students/<name>).")
 @click.option("--no-eval", is_flag=True, help="Skip the savings report.")
 @train_options
-def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, concurrency, name, out, no_eval,
+def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, jobs, name, out, no_eval,
             base, method, epochs, batch_size, r, lr, max_steps, preset, seed, resume):
     """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
 
@@ -75,7 +76,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
     Examples:
       ladder distill --task expenses --limit 200                       # bundled model + pipeline as teacher
       ladder distill --task expenses --source gold                     # plain fine-tuning on gold labels
-      ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --concurrency 8
+      ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --jobs 8
       ladder distill --task expenses --student gemma3-270m --preset quick
       ladder distill --task expenses --resume                          # after Ctrl-C / a kill
     """
@@ -85,7 +86,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
     config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
     done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
                config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
-               concurrency=concurrency, evaluate_after=not no_eval)
+               jobs=jobs, evaluate_after=not no_eval)
     click.echo(f"Student registered as {done.student!r} (try: ladder prompt --model {done.student} ...)")
     for k, v in done.exported.items():
         click.echo(f"  {k}: {v}")
@@ -115,7 +116,7 @@ def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_si
     """
     from ..errors import ConfigError
     from ..distill.sft import build_sft, read_jsonl, student_instruction
-    from ..distill.train import perplexity, train
+    from ..distill import perplexity, train
 
     if sum(x is not None for x in (task_name, data, corpus)) != 1:
         raise ConfigError("Give exactly one of --task, --data or --corpus.")

@@ -1,21 +1,28 @@
 """Distillation and fine-tuning: turn the best pipeline into a small local student.
 
-    teacher.py  a Model or rung pipeline labels inputs (filtered, with provenance, resumable)
-    sft.py      chat SFT rows: a short instruction + the raw input -> the answer
-    train.py    LoRA / DoRA / IA3 / full fine-tuning, checkpoints, --resume, early stopping;
-                continued pretraining on raw text
-    export.py   GGUF LoRA, merged weights, merged GGUF, Ollama Modelfile, registration
-    student.py  the `student` / `student-gold` rungs
-    report.py   the savings report (teacher vs student)
-    recipe.py   `ladder distill` end to end
+    teacher.py     a Model or rung pipeline labels inputs (filtered, with provenance,
+                   resumable, ``jobs`` at once)
+    sft.py         chat SFT rows: a short instruction + the raw input -> the answer
+    train.py       the training recipe, setup -> fit -> validate, read top to bottom; its parts:
+      config.py      TrainConfig, the base resolved through the models registry
+      model.py       the base loaded trainable, PEFT wrapping, the answer-only loss
+      encode.py      chat rows -> token ids + labels, collate, length-grouped batches
+      checkpoint.py  atomic checkpoint (exact --resume) and adapter saves
+      pretrain.py    continued pretraining on raw text, held-out perplexity
+    export.py      GGUF LoRA, merged weights, merged GGUF, Ollama Modelfile, registration
+    student.py     the `student` / `student-gold` rungs
+    report.py      the savings report (teacher vs student)
+    recipe.py      `ladder distill` end to end
 """
 
+from .config import TrainConfig
 from .export import export_student, lora_to_gguf, write_modelfile
+from .pretrain import perplexity
 from .recipe import DistillResult, distill
 from .sft import build_sft, student_instruction, student_messages
 from .student import Student, register_student_rungs
 from .teacher import label, read_labels
-from .train import TrainConfig, TrainResult, perplexity, train
+from .train import TrainResult, train
 
 register_student_rungs()
 

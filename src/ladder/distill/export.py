@@ -95,7 +95,8 @@ def _permute(w, n_head: int, n_head_kv: int):
 
 def export_merged(adapter_dir: str | Path, out: str | Path, base: str) -> Path:
     """Base + adapter merged into plain HF weights (safetensors + tokenizer) in ``out``."""
-    from .train import load_base, resolve_base
+    from .config import resolve_base
+    from .model import load_base
 
     peft = require("peft", "peft", "train", "merging adapters")
     model, tok = load_base(resolve_base(base))

