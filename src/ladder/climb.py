@@ -2,8 +2,9 @@
 
 "Cheapest" is measured, not assumed: CPU-seconds per 1,000 items for local models
 (latency x threads), or dollars when token prices are given; prompt tokens break
-ties. A rung passes when its all-fields-exact rate meets the bar and, if a latency
-budget is given, its p50 latency fits it. When none passes, the report says so and
+ties. A rung passes when its quality (the mean of the task's metric: for the
+``fields`` metric, the share of items with every field right) meets the bar and, if
+a latency budget is given, its p50 latency fits it. When none passes, the report says so and
 names the next rung to try — fine-tuning — with the reason (the best rung's score
 and its weakest fields).
 """
@@ -48,7 +49,7 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
     if fitting:
         pick = min(fitting, key=lambda r: (cost_of(r), r["prompt_tokens"]))
         reason = (f"{pick['rung']} is the cheapest rung meeting the bar of {bar:.0%}: "
-                  f"{pick['quality']:.1%} exact at {pick['p50_ms']:.0f} ms p50, "
+                  f"quality {pick['quality']:.1%} at {pick['p50_ms']:.0f} ms p50, "
                   f"{pick['prompt_tokens']:.0f} prompt tokens per item")
         others = [r["rung"] for r in fitting if r is not pick]
         if others:
@@ -66,7 +67,7 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
                            f"{fastest['p50_ms']:.0f} ms p50). Next rung to try: fine-tuning a small "
                            "student (ladder distill) for a short prompt and low latency.")}
     weak = sorted(best["field_acc"].items(), key=lambda kv: kv[1])[:3]
-    weak_txt = ", ".join(f"{f} {a:.0%}" for f, a in weak)
+    weak_txt = f"; weakest fields: {', '.join(f'{f} {a:.0%}' for f, a in weak)}" if weak else ""
     if any(r["rung"].startswith("student") for r in scored):
         nxt = ("A student is already on the ladder: next, train it longer (ladder distill without "
                "--preset quick), on more or better-labelled examples (a stronger teacher: --teacher "
@@ -76,22 +77,21 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
                "rules to a small model instead of prompting for them.")
     return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"], "best_model": best["model"],
             "quality": best["quality"],
-            "reason": (f"No rung meets the bar of {bar:.0%}: the best, {best['rung']}, is "
-                       f"{best['quality']:.1%} exact (95% CI {lo:.0%}-{hi:.0%}); weakest fields: {weak_txt}. "
-                       + nxt)}
+            "reason": (f"No rung meets the bar of {bar:.0%}: the best, {best['rung']}, has quality "
+                       f"{best['quality']:.1%} (95% CI {lo:.0%}-{hi:.0%}){weak_txt}. " + nxt)}
 
 
 def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Sequence[str] = DEFAULT_LADDER,
           bar: float = 0.8, budget_latency_ms: float | None = None, seed: int = 0, progress: bool = True,
           consistency_n: int = 0, prices: tuple[float, float] | None = None, out: str | Path | None = None,
-          data: str = "", console=None, resume: bool = False) -> ClimbResult:
+          data: str = "", console=None, resume: bool = False, jobs: int = 1) -> ClimbResult:
     """Evaluate each rung on ``examples``; recommend; write report.html into ``out``."""
     rows, notes = [], []
     started = time.perf_counter()
     for spec in rungs:
         rung = build_rung(spec)
         result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices,
-                          resume=resume)
+                          resume=resume, jobs=jobs)
         row = result.summary
         if consistency_n:
             row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
@@ -102,6 +102,11 @@ def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Seque
     notes.append(f"{len(examples)} items ({data or 'given examples'}), seed {seed}, model {model.name}; "
                  f"climb took {time.perf_counter() - started:.0f} s. Quality and tokens are reproducible "
                  "with the same seed; latencies are measured on this machine.")
+    notes.append(f"Quality is the mean of the task's metric ({describe_metric(task)}) over the items.")
+    for row in rows:
+        if row.get("errors"):
+            notes.append(f"{row['rung']}: {row['errors']} item(s) failed and count as wrong and invalid "
+                         f"(e.g. {row['error_examples'][0][:200]}); `ladder climb --resume` tries them once more.")
     report = None
     if out is not None:
         report = write_html(Path(out) / "report.html", f"Climb: {task.name} on {model.name}", rows,
@@ -110,6 +115,14 @@ def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Seque
     if progress:
         print_table(rows, title=f"{task.name}: {len(examples)} items, bar {bar:.0%}", console=console)
     return ClimbResult(task.name, model.name, rows, rec, report, notes)
+
+
+def describe_metric(task: Task) -> str:
+    m = task.metric
+    kind = getattr(m, "type", "")
+    return {"fields": "fields: 1 when every field is right", "execution": "execution: 1 when the query returns "
+            "the expected rows", "text": "text: similarity to the reference", "judge": "judge: an LLM "
+            "judge's score scaled to 0-1"}.get(kind, kind or "custom")
 
 
 def student_rungs(task: Task) -> list[str]:

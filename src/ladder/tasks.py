@@ -4,13 +4,15 @@
     instructions: |
       Extract the expense ...
     inputs: [text, today, default_currency]      # input fields (or {field: description})
-    output_schema: schema.json                   # a path, or the schema inline
-    metric: {fields: {merchant: casefold, amount: number}}
+    output_schema: schema.json                   # a path, or the schema inline: any JSON type
+    metric: {fields: {merchant: casefold, amount: number}}   # see ladder.evals.metrics
+    generation: {max_tokens: 256, temperature: 0}            # optional
     data: {train: train.jsonl, dev: dev.jsonl, test: test.jsonl}
 
-Paths are relative to the task file. Unknown keys are an error naming the key.
-Dataset lines are ``{"input": {...}, "expected": {...}}``; a bad line is an error
-naming the file and the line number.
+Paths are relative to the task file. Unknown keys are an error naming the key; so
+is every malformed part (a file that is not a mapping, a missing split file, a bad
+schema, an unknown metric or comparator). Dataset lines are ``{"input": {...},
+"expected": ...}``; a bad line is an error naming the file and the line number.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,18 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ConfigError, DatasetError
 from .schema import to_json_schema, validate
 
-Comparator = Literal["exact", "casefold", "number"]
 
+class GenerationSpec(BaseModel):
+    """How the model generates for this task (every rung uses these settings)."""
 
-class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["fields", "execution"] = "fields"
-    # How each output field is compared; fields not listed compare exactly.
-    fields: dict[str, Comparator] = {}
-    # type: execution — the output's "sql" is right when it returns the same rows as the
-    # expected "sql" on this database (a SQLite file or .sql seed, relative to the task
-    # file); scored by ladder.sql.score_task_output.
-    db: str | None = None
+    max_tokens: int = Field(256, ge=1)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
 
 
 class DataSpec(BaseModel):
@@ -56,7 +53,9 @@ class TaskSpec(BaseModel):
     instructions: str
     inputs: list[str] | dict[str, str]
     output_schema: str | dict
-    metric: MetricSpec = Field(default_factory=MetricSpec)
+    # {type: fields | text | judge | execution, ...}: checked by ladder.evals.metrics
+    metric: dict = Field(default_factory=dict)
+    generation: GenerationSpec = Field(default_factory=GenerationSpec)
     data: DataSpec = Field(default_factory=DataSpec)
     # A Python file defining ``validate(input, output) -> list[str]``: task rules beyond
     # the schema (the self-check rung feeds these problems back to the model).
@@ -66,19 +65,24 @@ class TaskSpec(BaseModel):
 @dataclass
 class Example:
     input: dict
-    expected: dict | None
+    expected: Any  # the labelled output (any JSON type); None when unlabelled
     source: str = ""  # "file:line", for error messages and reports
 
 
 class Task:
-    def __init__(self, spec: TaskSpec, root: Path):
+    def __init__(self, spec: TaskSpec, root: Path, where: str | Path | None = None):
+        from .evals.metrics import MetricContext, build_metric  # lazy: evals imports tasks
+
         self.spec, self.root = spec, root
+        where = str(where or root / "task.yaml")
         self.name, self.instructions = spec.name, spec.instructions.strip()
-        schema = spec.output_schema
-        self.schema: dict = to_json_schema(schema if isinstance(schema, dict) else root / schema)
+        self.schema: dict = _output_schema(spec.output_schema, root, where)
+        self.generation: GenerationSpec = spec.generation
         self.input_fields: list[str] = list(spec.inputs)
-        self.comparators: dict[str, str] = dict(spec.metric.fields)
-        self.output_fields: list[str] = list(self.schema.get("properties", {}))
+        props = self.schema.get("properties") if self.schema.get("type") == "object" else None
+        # top-level keys of an object answer; [] for a string, number, boolean or array answer
+        self.output_fields: list[str] = list(props) if isinstance(props, dict) else []
+        self.metric = build_metric(spec.metric, MetricContext(schema=self.schema, root=root, where=where))
         self._splits: dict[str, list[Example]] = {}
         self._validate = _load_validator(root / spec.validators) if spec.validators else None
 
@@ -154,21 +158,44 @@ class Task:
         if labelled and expected is None:
             raise DatasetError(path, n, 'missing "expected" (the labelled output)')
         if expected is not None:
-            _, err = validate(self.schema, json.dumps(expected))
+            err = self._expected_error(expected)
             if err:
                 raise DatasetError(path, n, f'"expected" does not match the output schema: {err}')
         return Example(inp, expected, f"{path}:{n}")
 
+    def _expected_error(self, expected: Any) -> str | None:
+        """Why ``expected`` is not a valid label; a metric that takes several references
+        (``text``) also accepts a non-empty list of answers, each valid."""
+        _, err = validate(self.schema, json.dumps(expected))
+        if err and getattr(self.metric, "references", False) and isinstance(expected, list) and expected:
+            errs = [validate(self.schema, json.dumps(e))[1] for e in expected]
+            return next((e for e in errs if e), None)
+        return err
+
     def check(self, input: dict, output: Any) -> list[str]:
-        """Problems with an output: schema errors first, then the task's validators."""
+        """Problems with an output: schema errors first, then the task's validators.
+        A validator that raises is itself a problem, reported, not a crash."""
         _, err = validate(self.schema, json.dumps(output, ensure_ascii=False))
         if err:
             return [err]
-        return list(self._validate(input, output)) if self._validate else []
+        if not self._validate:
+            return []
+        try:
+            return [str(p) for p in self._validate(input, output) or []]
+        except Exception as e:  # the user's code: report it with the item, keep the run going
+            return [f"the task's validators raised {type(e).__name__}: {e}"]
 
     def format_input(self, input: dict) -> str:
-        """The input as the model sees it: one 'field: value' line per input field."""
-        return "\n".join(f"{k}: {input[k]}" for k in self.input_fields if k in input)
+        """The input as the model sees it: one 'field: value' line per input field;
+        objects and lists as JSON (not Python reprs)."""
+        def text(v: Any) -> str:
+            return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        return "\n".join(f"{k}: {text(input[k])}" for k in self.input_fields if k in input)
+
+    def input_descriptions(self) -> dict[str, str]:
+        """{field: description} for the input fields the task file describes."""
+        inputs = self.spec.inputs
+        return {k: d.strip() for k, d in inputs.items() if d and str(d).strip()} if isinstance(inputs, dict) else {}
 
 
 def bundled_tasks_dir() -> Path:
@@ -192,16 +219,36 @@ def load_task(name_or_path: str | Path) -> Task:
             raise ConfigError(f"No task {str(name_or_path)!r}: give a task.yaml path or a bundled name ({', '.join(names)}).")
     if path.is_dir():
         path = path / "task.yaml"
+    if not path.is_file():
+        raise ConfigError(f"Task file {path} does not exist: `ladder init` writes one from a CSV or JSONL "
+                          "of examples.")
     try:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ConfigError(f"Cannot read task file {path}: {e}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Task file {path} must be a YAML mapping (name:, instructions:, inputs:, "
+                          f"output_schema:, ...), not a {type(raw).__name__}; see examples/expenses/task.yaml.")
     try:
-        spec = TaskSpec(**(raw or {}))
+        spec = TaskSpec(**raw)
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or '(top level)'}: {err['msg']}" for err in e.errors())
         raise ConfigError(f"Task file {path}: {problems}") from None
-    return Task(spec, path.parent)
+    for split in DataSpec.model_fields:
+        rel = getattr(spec.data, split)
+        if rel is not None and not (path.parent / rel).is_file():
+            raise ConfigError(f"Task file {path}: data.{split}: {path.parent / rel} does not exist; "
+                              "fix the path (relative to the task file) or remove the key.")
+    return Task(spec, path.parent, path)
+
+
+def _output_schema(schema: str | dict, root: Path, where: str) -> dict:
+    try:
+        return to_json_schema(schema if isinstance(schema, dict) else root / schema)
+    except ConfigError as e:
+        raise ConfigError(f"Task file {where}: output_schema: {e}") from None
 
 
 def _load_validator(path: Path):

@@ -14,8 +14,8 @@ latency correctly.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..models.base import Model, as_messages
-from ..rungs.base import Prediction, ask
+from ..models.base import Model, Sampling, as_messages
+from ..rungs.base import Call, Prediction, ask
 from ..tasks import Task
 from .sft import student_messages
 
@@ -46,9 +46,13 @@ class Student:
 
     def __call__(self, task: Task, input: dict, model: Model | None = None, run_id: str | None = None) -> Prediction:
         student = self.model_for(task)
+        if isinstance(model, Sampling):  # self-consistency samples the student too
+            student = Sampling(student, model.temperature, model.seed, model.index)
         messages = as_messages(student_messages(task, input))
-        value, r, error = ask(student, messages, task.schema, run_id=run_id)
-        return Prediction(value, r.text, messages, [r], error)
+        call = Call.for_task(task)
+        answer = ask(student, messages, call, run_id=run_id)
+        return Prediction(answer.output, answer.response.text, messages, [answer.response], answer.error, call,
+                          student)
 
 
 def register_student_rungs() -> None:
@@ -58,3 +62,6 @@ def register_student_rungs() -> None:
     if "student" not in BASES:
         register_rung("student", lambda n: Student("student"))
         register_rung("student-gold", lambda n: Student("student-gold"))
+
+
+register_student_rungs()  # importing this module (a rungs plugin) makes the rungs known

@@ -35,14 +35,14 @@ def table_rows(rows: Sequence[dict]) -> list[list[str]]:
     out = []
     for s in rows:
         cost = f"${s['usd_per_1k']:.3f}" if "usd_per_1k" in s else f"{s['cpu_s_per_1k']:.0f} cpu-s"
-        out.append([s["rung"], s["model"], fmt_quality(s), f"{s['valid_rate'] * 100:.0f}",
+        out.append([s["rung"], s["model"], fmt_quality(s), f"{s['valid_rate'] * 100:.0f}", str(s.get("errors", 0)),
                     f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}",
                     f"{s['prompt_tokens']:.0f}/{s['completion_tokens']:.0f}", f"{s['retries']:.2f}", cost,
                     fmt_consistency(s)])
     return out
 
 
-HEADERS = ["rung", "model", "exact % (95% CI)", "valid %", "p50/p95 ms", "tokens in/out", "retries",
+HEADERS = ["rung", "model", "quality % (95% CI)", "valid %", "errors", "p50/p95 ms", "tokens in/out", "retries",
            "cost / 1k items", "consistent % repeat/para"]
 
 
@@ -100,7 +100,7 @@ def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False)
     parts.append(f'<text x="{(W + PAD) / 2}" y="{H - 12}" font-size="12" text-anchor="middle">'
                  f'{html.escape(x_label)}{" (log scale)" if log_x else ""}</text>')
     parts.append(f'<text x="12" y="{H / 2}" font-size="12" transform="rotate(-90 12 {H / 2})" '
-                 'text-anchor="middle">exact %</text></svg>')
+                 'text-anchor="middle">quality %</text></svg>')
     return "".join(parts)
 
 

@@ -19,15 +19,17 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from ..errors import ConfigError
 from ..log import data_dir, migrate
 from ..models.base import Model
 from ..rungs.base import Prediction, Rung
 from ..tasks import Example, Task
-from .metrics import bootstrap_ci, percentile, score
+from .metrics import bootstrap_ci, percentile
 
 
 def runs_path() -> Path:
@@ -53,7 +55,14 @@ def _m002_record_model(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE records ADD COLUMN model TEXT")  # the model that answered (students differ)
 
 
-RUN_MIGRATIONS = [("m001_runs", _m001_runs), ("m002_record_model", _m002_record_model)]
+def _m003_record_failures(db: sqlite3.Connection) -> None:
+    # an item whose rung raised is a result: kept with its error, retried once on --resume
+    db.execute("ALTER TABLE records ADD COLUMN failed INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+
+
+RUN_MIGRATIONS = [("m001_runs", _m001_runs), ("m002_record_model", _m002_record_model),
+                  ("m003_record_failures", _m003_record_failures)]
 
 
 class RunStore:
@@ -74,11 +83,12 @@ class RunStore:
         j = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
         with self.lock, self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, idx, rec["source"], j(rec["input"]), j(rec["expected"]), j(rec["output"]),
                  rec["text"], j(rec["messages"]), rec["prompt"], j(rec["score"]), rec["prompt_tokens"],
                  rec["completion_tokens"], rec["cached_tokens"], rec["ttft_ms"], rec["latency_ms"],
-                 rec["retries"], rec["error"], rec.get("model")))
+                 rec["retries"], rec["error"], rec.get("model"), int(bool(rec.get("failed"))),
+                 rec.get("attempts", 1)))
 
     def finish(self, run_id: str, summary: dict) -> None:
         with self.lock, self.db:
@@ -92,6 +102,7 @@ class RunStore:
             rec = dict(zip(cols, row))
             for k in ("input", "expected", "output", "messages", "score"):
                 rec[k] = json.loads(rec[k]) if rec[k] is not None else None
+            rec["failed"] = bool(rec["failed"])
             out.append(rec)
         return out
 
@@ -117,48 +128,76 @@ class EvalResult:
     records: list[dict] = field(default_factory=list)
 
 
-def score_item(task: Task, expected: dict, output: dict | None) -> dict:
-    """Score one item by the task's metric: per-field comparison, or execution match
-    (an output's SQL returns the same rows as the expected SQL)."""
-    if task.spec.metric.type == "execution":
-        from ..sql import score_task_output
-
-        ok = output is not None and score_task_output(task, expected, output)
-        return {"fields": {f: ok for f in task.output_fields}, "exact": ok, "valid": output is not None}
-    return score(expected, output, task.output_fields, task.comparators)
+def score_item(task: Task, input: dict, expected: Any, output: Any) -> dict:
+    """Score one item by the task's metric: {"value" in [0, 1], "fields", "reason",
+    "exact" (value == 1), "valid" (a schema-valid output came back)}."""
+    s = task.metric(input, expected, output)
+    return {"value": float(s.value), "fields": dict(s.fields), "reason": s.reason,
+            "exact": s.value >= 1.0, "valid": output is not None}
 
 
-def _record(ex: Example, pred: Prediction, task: Task) -> dict:
-    s = score_item(task, ex.expected, pred.output) if ex.expected is not None else None
+def _record(ex: Example, pred: Prediction, task: Task, failed: bool = False, attempts: int = 1) -> dict:
     last = pred.calls[-1] if pred.calls else None
-    return {
+    rec = {
         "source": ex.source, "input": ex.input, "expected": ex.expected, "output": pred.output,
         "text": pred.text, "messages": [m.model_dump(exclude_none=True) for m in pred.messages],
-        "prompt": last.prompt if last else None, "score": s,
+        "prompt": last.prompt if last else None, "score": None,
         "prompt_tokens": pred.prompt_tokens, "completion_tokens": pred.completion_tokens,
         "cached_tokens": pred.cached_tokens, "ttft_ms": pred.ttft_s * 1000,
         "latency_ms": pred.latency_s * 1000, "retries": pred.retries, "error": pred.error,
-        "model": last.model if last else "",
+        "model": last.model if last else "", "failed": failed, "attempts": attempts,
     }
+    if ex.expected is not None:
+        if failed:
+            rec["score"] = {"value": 0.0, "fields": {}, "reason": f"failed: {pred.error}", "exact": False,
+                            "valid": False}
+        else:
+            rec["score"] = score_item(task, ex.input, ex.expected, pred.output)
+    return rec
+
+
+def run_item(task: Task, rung: Rung, model: Model, ex: Example, run_id: str | None = None,
+             attempts: int = 1) -> dict:
+    """One item's record. An item that fails — the prompt overflows the context, a
+    remote call errors, a validator or the metric raises — is a result, not a crash:
+    recorded with its error, counted wrong and invalid, and the run goes on."""
+    started = time.perf_counter()
+    try:
+        pred = rung(task, ex.input, model, run_id=run_id)
+        return _record(ex, pred, task, attempts=attempts)
+    except Exception as e:  # noqa: BLE001 — any failure of one item is that item's result
+        pred = Prediction(None, error=f"{type(e).__name__}: {e}")
+        rec = _record(ex, pred, task, failed=True, attempts=attempts)
+        rec["latency_ms"] = (time.perf_counter() - started) * 1000
+        rec["model"] = getattr(model, "name", "")
+        return rec
 
 
 def summarize(task: Task, rung_name: str, records: list[dict], *, seed: int = 0, threads: int = 1,
               prices: tuple[float, float] | None = None) -> dict:
-    """Aggregate records: quality with a 95% bootstrap CI, per-field accuracy, validity,
-    latency percentiles, tokens per item, retries, cost per 1k items."""
+    """Aggregate records: quality (the task metric's mean) with a 95% bootstrap CI,
+    per-field accuracy, validity, errors, latency percentiles, tokens per item,
+    retries, cost per 1k items."""
     n = len(records)
     scored = [r for r in records if r["score"] is not None]
-    exact = [1.0 if r["score"]["exact"] else 0.0 for r in scored]
+    values = [float(r["score"]["value"]) for r in scored]
     lat = [r["latency_ms"] for r in records]
     mean = lambda k: sum(r[k] for r in records) / n if n else 0.0  # noqa: E731
     models = Counter(r.get("model", "") for r in records)
+    fields: dict[str, list[float]] = {}
+    for r in scored:
+        for f, v in (r["score"].get("fields") or {}).items():
+            fields.setdefault(f, []).append(float(v))
+    failed = [r for r in records if r.get("failed")]
     summary = {
         "rung": rung_name, "model": models.most_common(1)[0][0] if models else "", "n": n,
-        "quality": sum(exact) / len(exact) if exact else None,
-        "quality_ci": bootstrap_ci(exact, seed=seed) if exact else None,
-        "field_acc": {f: sum(r["score"]["fields"][f] for r in scored) / len(scored) for f in task.output_fields}
-        if scored else {},
+        "metric": getattr(task.metric, "type", ""),
+        "quality": sum(values) / len(values) if values else None,
+        "quality_ci": bootstrap_ci(values, seed=seed) if values else None,
+        "field_acc": {f: sum(v) / len(v) for f, v in fields.items()},
         "valid_rate": sum(r["output"] is not None for r in records) / n if n else 0.0,
+        "errors": len(failed),
+        "error_examples": sorted({r["error"] for r in failed})[:3],
         "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95),
         "ttft_p50_ms": percentile([r["ttft_ms"] for r in records], 50),
         "prompt_tokens": mean("prompt_tokens"), "completion_tokens": mean("completion_tokens"),
@@ -175,41 +214,67 @@ def summarize(task: Task, rung_name: str, records: list[dict], *, seed: int = 0,
 def evaluate(task: Task, rung: Rung, model: Model, examples: Sequence[Example], *, data: str = "",
              seed: int = 0, progress: bool = True, store: RunStore | None = None,
              prices: tuple[float, float] | None = None, description: str | None = None,
-             resume: bool = False) -> EvalResult:
+             resume: bool = False, jobs: int = 1) -> EvalResult:
     """Run ``rung`` on every example, store each record, return the summary.
 
     ``resume``: continue the newest run with the same task, rung, model, data, size and
     seed: items it already holds (same input at the same position) are kept, not
-    re-run, so a killed evaluation or climb loses only the item in flight. Their
-    latencies are the ones measured then."""
+    re-run, so a killed evaluation or climb loses only the item in flight; an item
+    that failed is tried once more. Kept latencies are the ones measured then.
+    ``jobs``: items run concurrently (for remote models; a local model serializes its
+    calls). Records are the same as sequential ones: each item is independent and seeded.
+    """
+    if jobs < 1:
+        raise ConfigError(f"jobs={jobs}: use 1 or more concurrent items.")
     store = store or RunStore()
     key = (task.name, rung.name, model.name, data, len(examples), seed)
     run_id = store.latest_run(*key) if resume else None
     done: dict[int, dict] = {}
+    retry: dict[int, int] = {}  # idx -> attempt number, for failed items tried again
     if run_id:
         for rec in store.records(run_id):
             i = rec["idx"]
             if i < len(examples) and rec["input"] == examples[i].input:
+                if rec.get("failed") and (rec.get("attempts") or 1) < 2:
+                    retry[i] = (rec.get("attempts") or 1) + 1
+                    continue
                 done[i] = {**rec, "model": rec.get("model") or model.name}
     else:
         run_id = uuid.uuid4().hex[:12]
         store.start(run_id, *key)
-    records = []
+    records: dict[int, dict] = dict(done)
+    todo = [i for i in range(len(examples)) if i not in done]
+
+    def work(i: int) -> tuple[int, dict]:
+        rec = run_item(task, rung, model, examples[i], run_id, attempts=retry.get(i, 1))
+        store.add(run_id, i, rec)
+        return i, rec
+
     with _progress(progress, description or rung.name, len(examples)) as advance:
-        for i, ex in enumerate(examples):
-            if i in done:
-                rec = done[i]
-            else:
-                pred = rung(task, ex.input, model, run_id=run_id)
-                rec = _record(ex, pred, task)
-                store.add(run_id, i, rec)
-            records.append(rec)
-            advance(rec)
-    summary = summarize(task, rung.name, records, seed=seed, threads=getattr(model, "n_threads", 1),
+        for i in sorted(done):
+            advance(done[i])
+        if jobs == 1:
+            results = map(work, todo)
+        else:
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            futures = [pool.submit(work, i) for i in todo]
+            results = (f.result() for f in as_completed(futures))
+        try:
+            for i, rec in results:
+                records[i] = rec
+                advance(rec)
+        finally:
+            if jobs > 1:
+                pool.shutdown(wait=True, cancel_futures=True)
+    ordered = [records[i] for i in range(len(examples))]
+    summary = summarize(task, rung.name, ordered, seed=seed, threads=getattr(model, "n_threads", 1),
                         prices=prices)
+    notes = getattr(task.metric, "notes", None)
+    if callable(notes):
+        summary.update(notes() or {})
     summary["run_id"] = run_id
     store.finish(run_id, summary)
-    return EvalResult(run_id, summary, records)
+    return EvalResult(run_id, summary, ordered)
 
 
 def consistency(task: Task, rung: Rung, model: Model, examples: Sequence[Example], *,
@@ -218,15 +283,20 @@ def consistency(task: Task, rung: Rung, model: Model, examples: Sequence[Example
     (b) paraphrase pairs (two wordings of one expense) at the rung's own settings."""
     from ..models.base import Sampling
 
+    def output(inp: dict, m) -> Any:
+        try:
+            return rung(task, inp, m).output
+        except Exception:  # noqa: BLE001 — a failing item counts as inconsistent, the run goes on
+            return None
+
     same = []
     for i, ex in enumerate(examples):
-        outs = []
-        for j in range(2):
-            sampler = Sampling(model, temperature, seed + i)
-            sampler.index = j
-            outs.append(rung(task, ex.input, sampler).output)
+        outs = [output(ex.input, Sampling(model, temperature, seed + i, index=j)) for j in range(2)]
         same.append(outs[0] is not None and outs[0] == outs[1])
-    para = [rung(task, a, model).output == rung(task, b, model).output for a, b in pairs]
+    para = []
+    for a, b in pairs:
+        oa, ob = output(a, model), output(b, model)
+        para.append(oa is not None and oa == ob)
     return {
         "repeat": sum(same) / len(same) if same else None, "repeat_n": len(same),
         "paraphrase": sum(para) / len(para) if para else None, "paraphrase_n": len(para),
@@ -238,7 +308,7 @@ class _progress:
 
     def __init__(self, enabled: bool, label: str, total: int):
         self.enabled, self.label, self.total = enabled, label, total
-        self.done = self.exact = 0
+        self.done, self.total_value, self.errors = 0, 0.0, 0
 
     def __enter__(self):
         if not self.enabled:
@@ -253,9 +323,11 @@ class _progress:
 
     def advance(self, rec: dict) -> None:
         self.done += 1
-        self.exact += bool(rec["score"] and rec["score"]["exact"])
+        self.total_value += rec["score"]["value"] if rec["score"] else 0.0
+        self.errors += bool(rec.get("failed"))
+        errors = f" errors {self.errors}" if self.errors else ""
         self.bar.update(self.task, advance=1,
-                        description=f"{self.label:<40} exact {self.exact}/{self.done}")
+                        description=f"{self.label:<40} quality {self.total_value / self.done:.0%}{errors}")
 
     def __exit__(self, *exc):
         if self.enabled:

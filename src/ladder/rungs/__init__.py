@@ -1,7 +1,7 @@
 """Rungs: strategies for doing a Task with a Model. Each is small; they compose.
 
-A rung is named by a spec string: a base, then wrappers joined by '+', each with an
-optional number::
+A rung is named by a spec string: a base, then prompt parts, then call wrappers,
+joined by '+', each with an optional number::
 
     zero-shot                      constrained decoding (the default)
     zero-shot-unconstrained        free text, JSON pulled out and validated
@@ -9,36 +9,50 @@ optional number::
     retrieved-few-shot-4           the 4 nearest training examples
     cot                            reasoning first, then the answer
     retrieved-few-shot-4+cot       ... with retrieved examples
+    retrieved-few-shot-4+rag-3     ... with 3 retrieved document chunks (ladder.rag)
     retrieved-few-shot-4+self-check-2          validate, feed problems back, retry twice
     retrieved-few-shot-4+self-consistency-5    5 samples, vote per field
+    student+self-check-1           a fine-tuned student (ladder.distill), checked
 
-Other packages add rungs with ``register_rung`` (RAG context, fine-tuned student).
+The order is the order things happen: prompt parts shape the one request a prompt
+rung sends, so they come right after a prompt base; call wrappers wrap everything
+before them. Every spec either builds exactly what it names or is refused with an
+error naming a valid order (``few-shot-4+self-check-2+cot`` -> use
+``few-shot-4+cot+self-check-2``).
+
+Other packages add kinds with ``register_rung`` (RAG context, fine-tuned students).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from typing import Callable
+from typing import Callable, Literal
 
 from ..errors import ConfigError
-from .base import Prediction, Rung, ask, build_messages
-from .checking import SelfCheck, SelfConsistency
-from .prompting import ChainOfThought, FewShot, RetrievedFewShot, ZeroShot
+from .base import Answer, Call, Prediction, Rung, ask, build_messages, describe_output
+from .checking import SelfCheck, SelfConsistency, refine, vote
+from .prompting import COT_NOTE, ChainOfThought, FewShot, Prompt, PromptRung, RetrievedFewShot, ZeroShot
 
-# name -> factory(number or None) for bases; factory(inner, number or None) for wrappers
+Kind = Literal["base", "prompt", "wrapper"]
+
+# base: factory(n) -> Rung; prompt part: factory(n) -> PromptPart; wrapper: factory(inner, n) -> Rung
 BASES: dict[str, Callable] = {
-    "zero-shot": lambda n: ZeroShot(),
-    "zero-shot-unconstrained": lambda n: ZeroShot(constrained=False),
-    "few-shot": lambda n: FewShot(k=n or 4),
-    "few-shot-unconstrained": lambda n: FewShot(k=n or 4, constrained=False),
-    "retrieved-few-shot": lambda n: RetrievedFewShot(k=n or 4),
+    "zero-shot": lambda n: PromptRung([]),
+    "zero-shot-unconstrained": lambda n: PromptRung([], constrained=False),
+    "few-shot": lambda n: PromptRung([FewShot(k=n or 4)]),
+    "few-shot-unconstrained": lambda n: PromptRung([FewShot(k=n or 4)], constrained=False),
+    "retrieved-few-shot": lambda n: PromptRung([RetrievedFewShot(k=n or 4)]),
+    "cot": lambda n: PromptRung([ChainOfThought()]),
+}
+PROMPT_PARTS: dict[str, Callable] = {
     "cot": lambda n: ChainOfThought(),
 }
 WRAPPERS: dict[str, Callable] = {
-    "cot": lambda inner, n: ChainOfThought(inner),
     "self-check": lambda inner, n: SelfCheck(inner, retries=n if n is not None else 2),
     "self-consistency": lambda inner, n: SelfConsistency(inner, n=n or 5),
 }
+_TABLES: dict[str, dict] = {"base": BASES, "prompt": PROMPT_PARTS, "wrapper": WRAPPERS}
 
 # The prompting ladder `ladder climb` runs, cheapest first.
 DEFAULT_LADDER = [
@@ -54,9 +68,13 @@ QUICK_LADDER = ["zero-shot-unconstrained", "zero-shot", "few-shot-4", "retrieved
                 "retrieved-few-shot-4+self-check-2"]
 
 
-def register_rung(name: str, factory: Callable, wrapper: bool = False) -> None:
-    """Add a rung kind: ``factory(n)`` for a base, ``factory(inner, n)`` for a wrapper."""
-    (WRAPPERS if wrapper else BASES)[name] = factory
+def register_rung(name: str, factory: Callable, kind: Kind = "base") -> None:
+    """Add a rung kind: a base ``factory(n) -> Rung``, a prompt part ``factory(n) ->
+    part`` (an object with ``name`` and ``apply(task, input, prompt)``), or a call
+    wrapper ``factory(inner, n) -> Rung``."""
+    if kind not in _TABLES:
+        raise ConfigError(f"Unknown rung kind {kind!r}: use base, prompt or wrapper.")
+    _TABLES[kind][name] = factory
 
 
 # Modules that register more rungs when imported (RAG context, fine-tuned students).
@@ -79,35 +97,63 @@ def _match(token: str, table: dict) -> tuple[str, int | None] | None:
     return (m.group(1), int(m.group(2))) if m and m.group(1) in table else None
 
 
-def _split(token: str, table: dict) -> tuple[str, int | None]:
-    found = _match(token, table)
-    if found is None:  # maybe a plugin's rung: load them and look again
-        load_plugins()
-        found = _match(token, table)
-    if found is not None:
-        return found
-    kind = "wrapper" if table is WRAPPERS else "rung"
-    import difflib
-
-    close = difflib.get_close_matches(token, list(table), n=2)
+def _classify(token: str, first: bool) -> tuple[Kind, str, int | None]:
+    order: list[Kind] = ["base", "prompt", "wrapper"] if first else ["prompt", "wrapper", "base"]
+    for attempt in range(2):
+        for kind in order:
+            found = _match(token, _TABLES[kind])
+            if found:
+                return kind, *found
+        if attempt == 0:
+            load_plugins()  # maybe a plugin's rung: load them and look again
+    known = sorted({*BASES, *PROMPT_PARTS, *WRAPPERS})
+    close = difflib.get_close_matches(token, known, n=2)
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-    raise ConfigError(f"Unknown {kind} {token!r}.{hint} Known: {', '.join(sorted(table))}.")
+    raise ConfigError(f"Unknown rung {token!r}.{hint} Known: {', '.join(known)}.")
+
+
+def _valid_order(parsed: list[tuple[Kind, str, int | None, str]]) -> str:
+    rank = {"base": 0, "prompt": 1, "wrapper": 2}
+    return "+".join(tok for _, _, _, tok in sorted(parsed, key=lambda p: rank[p[0]]))
 
 
 def build_rung(spec: str) -> Rung:
     """Build a rung from its spec string (see the module docstring)."""
     tokens = [t.strip() for t in spec.split("+") if t.strip()]
     if not tokens:
-        raise ConfigError("Empty rung spec: try 'zero-shot' or 'retrieved-few-shot-4+self-check'.")
-    name, n = _split(tokens[0], BASES)
+        raise ConfigError("Empty rung spec: try 'zero-shot' or 'retrieved-few-shot-4+self-check-2'.")
+    parsed = [(*_classify(t, i == 0), t) for i, t in enumerate(tokens)]
+    if parsed[0][0] != "base":
+        raise ConfigError(f"Rung spec {spec!r} must start with a base rung (zero-shot, few-shot-4, "
+                          f"retrieved-few-shot-4, cot, rag-4, student), not {tokens[0]!r}: "
+                          f"try 'zero-shot+{'+'.join(tokens)}'.")
+    _, name, n, _ = parsed[0]
     rung = BASES[name](n)
-    for token in tokens[1:]:
-        name, n = _split(token, WRAPPERS)
-        rung = WRAPPERS[name](rung, n)
+    seen_wrapper = False
+    for kind, name, n, token in parsed[1:]:
+        if kind == "base":
+            raise ConfigError(f"{token!r} in {spec!r} is a base rung; a spec has one base, first.")
+        if kind == "prompt":
+            if seen_wrapper:
+                raise ConfigError(f"In {spec!r}, {token!r} shapes the prompt but comes after a call wrapper, "
+                                  f"which would ignore it. Put prompt parts before wrappers: "
+                                  f"{_valid_order(parsed)!r}.")
+            if not isinstance(rung, PromptRung):
+                raise ConfigError(f"In {spec!r}, {tokens[0]!r} has its own fixed prompt, so {token!r} cannot "
+                                  f"change it; only call wrappers (self-check, self-consistency) may follow it.")
+            part = PROMPT_PARTS[name](n)
+            if any(type(p) is type(part) for p in rung.parts):
+                raise ConfigError(f"{spec!r} names {token!r} twice (or a part of the same kind as its base); "
+                                  "each prompt part can appear once.")
+            rung = PromptRung([*rung.parts, part], rung.constrained)
+        else:
+            seen_wrapper = True
+            rung = WRAPPERS[name](rung, n)
     rung.name = "+".join(tokens)
     return rung
 
 
-__all__ = ["Prediction", "Rung", "build_rung", "register_rung", "load_plugins", "ask", "build_messages", "ZeroShot",
-           "FewShot", "RetrievedFewShot", "ChainOfThought", "SelfCheck", "SelfConsistency",
-           "DEFAULT_LADDER", "QUICK_LADDER", "BASES", "WRAPPERS"]
+__all__ = ["Prediction", "Rung", "Call", "Answer", "Prompt", "PromptRung", "build_rung", "register_rung",
+           "load_plugins", "ask", "refine", "vote", "build_messages", "describe_output", "ZeroShot", "FewShot",
+           "RetrievedFewShot", "ChainOfThought", "SelfCheck", "SelfConsistency", "DEFAULT_LADDER",
+           "QUICK_LADDER", "BASES", "PROMPT_PARTS", "WRAPPERS", "COT_NOTE"]
