@@ -7,8 +7,8 @@ Each line of the QA file::
 Retrieval, for each mode (full-text, vector, hybrid): recall@k (the source file is
 among the top k chunks' files) and MRR (1 / rank of its first chunk, within ``depth``).
 Answers (optional, needs a model): hit rate (the answer contains any expected string)
-and faithfulness, an LLM judge's yes/no "is every statement supported by the
-sources", averaged.
+and faithfulness: the package's one Judge (evals/judge.py), pass/fail on "is every
+statement supported by the sources", with the sources as its context, averaged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..evals.judge import PASS_FAIL, Judge
 from ..jsonl import read_records
 from ..models.base import Model
 from .answer import ask, cited_numbers, sources_block
@@ -62,10 +63,8 @@ def eval_retrieval(index: Index, qa: list[QA], k: int = 5, depth: int = 10,
     return out
 
 
-JUDGE = ("You check answers for faithfulness. Given numbered sources and an answer, reply with "
-         'JSON {"faithful": true} if every statement in the answer is supported by the sources, '
-         'else {"faithful": false}.')
-JUDGE_SCHEMA = {"type": "object", "properties": {"faithful": {"type": "boolean"}}, "required": ["faithful"]}
+FAITHFUL = ("You check answers for faithfulness to numbered sources. Pass the answer only if every "
+            "statement in it is supported by the sources; fail it if any statement is not.")
 
 
 @dataclass
@@ -80,7 +79,7 @@ class AnswerScore:
 
 def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None = None, k: int = 4,
                  max_tokens: int = 120) -> AnswerScore:
-    judge = judge or model
+    faithful_judge = Judge(judge or model, FAITHFUL, scale=PASS_FAIL, reason_chars=160)
     hits = faithful = cited = by_model = correct = 0
     for item in qa:
         a = ask(item.question, index, model, k=k, max_tokens=max_tokens)
@@ -90,11 +89,7 @@ def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None =
         by_model += bool(a.response and cited_numbers(a.response.text, len(a.sources)))
         correct += any(_matches(s.path, item.source) for s in a.citations)
         if a.found:
-            hits_block = sources_block(a.sources)  # Sources have path, heading, text like Hits
-            r = judge.generate([{"role": "system", "content": JUDGE},
-                                {"role": "user", "content": f"Sources:\n{hits_block}\n\nQuestion: "
-                                 f"{item.question}\nAnswer: {a.text}"}],
-                               schema=JUDGE_SCHEMA, max_tokens=12, temperature=0.0)
-            faithful += bool((r.parsed or {}).get("faithful"))
+            # Sources have path, heading, text like Hits
+            faithful += faithful_judge(item.question, a.text, context=sources_block(a.sources)).passed
     n = len(qa)
     return AnswerScore(hits / n, faithful / n, cited / n, n, by_model / n, correct / n)
