@@ -44,9 +44,9 @@ def test_climb_end_to_end_with_scripted_model_is_reproducible(tmp_path):
 
     results = [climb(task, ScriptedModel(oracle), examples, rungs=["zero-shot", "few-shot-2"], bar=0.8,
                      progress=False, out=tmp_path / f"r{i}") for i in range(2)]
-    for r in results:
+    for i, r in enumerate(results):
         assert r.recommendation["rung"] == "few-shot-2"
-        assert (tmp_path / "r0" / "report.html").is_file()
+        assert r.report == tmp_path / f"r{i}" / "report.html" and r.report.is_file()
     strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith("_ms") and k not in ("run_id", "cpu_s_per_1k")}
                           for r in rows]
     assert strip(results[0].rows) == strip(results[1].rows)  # same seed, same table
@@ -78,3 +78,35 @@ def test_trained_students_join_the_ladder(smollm2):
     assert student_rungs(task) == ["student-gold"]
     pred = build_rung("student-gold")(task, task.split("dev")[0].input, None)
     assert pred.calls[0].model == "expenses-student-gold" and pred.output is not None
+
+
+@pytest.mark.slow
+def test_a_50_item_climb_with_one_context_overflow_finishes_and_reports_one_error(tmp_path):
+    """The real model on a plain string-enum task; one input is far longer than the
+    context window. The climb finishes, that item is recorded as an error on every
+    rung, and the constrained rungs are valid on every other item."""
+    import json
+
+    import yaml
+
+    from ladder.models import get_model
+
+    words = ["great", "awful", "fine", "love it", "hate it", "okay", "superb", "broken", "meh", "wonderful"]
+    rows = [{"input": {"text": f"{words[i % 10]} #{i}"},
+             "expected": ["positive", "negative", "neutral", "positive", "negative", "neutral", "positive",
+                          "negative", "neutral", "positive"][i % 10]} for i in range(50)]
+    rows[17]["input"]["text"] = "long " * 3000  # ~3,000 tokens into a 1,024-token context
+    (tmp_path / "test.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows[:10] if r is not rows[17]) + "\n")
+    (tmp_path / "task.yaml").write_text(yaml.safe_dump({
+        "name": "overflow", "instructions": "Classify the sentiment.", "inputs": ["text"],
+        "output_schema": {"type": "string", "enum": ["positive", "negative", "neutral"]},
+        "generation": {"max_tokens": 8}, "data": {"train": "train.jsonl", "test": "test.jsonl"}}))
+    task = load_task(tmp_path / "task.yaml")
+    model = get_model("smollm2", n_ctx=1024)
+    result = climb(task, model, task.split("test"), rungs=["zero-shot", "few-shot-2"], progress=False, out=tmp_path)
+    for row in result.rows:
+        assert row["n"] == 50 and row["errors"] == 1 and "context window" in row["error_examples"][0]
+        assert row["valid_rate"] == 49 / 50
+    html = (tmp_path / "report.html").read_text()
+    assert "1 item(s) failed" in html

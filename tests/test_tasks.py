@@ -69,3 +69,36 @@ def test_bad_dataset_line_names_file_and_line(tmp_path, line, message):
 def test_unknown_task_lists_bundled_ones():
     with pytest.raises(ConfigError, match="expenses"):
         load_task("expensez")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("- name: t\n- instructions: x\n", "must be a YAML mapping"),
+    ("just a sentence\n", "must be a YAML mapping"),
+    ("", "name: Field required"),
+    ("name: t\ninputs: [text]\noutput_schema: schema.json\n", "instructions: Field required"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: schema.json\ndata: {test: nope.jsonl}\n",
+     "data.test: .*nope.jsonl does not exist"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: missing.json\n",
+     "output_schema: Schema file .*missing.json does not exist"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: {type: strin}\n", "output_schema: Invalid JSON Schema"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: schema.json\nmetric: {type: bleurt}\n", "bleurt"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: schema.json\nmetric: {fields: {label: fuzzy}}\n",
+     "fuzzy"),
+    ("name: t\ninstructions: x\ninputs: [text]\noutput_schema: schema.json\ngeneration: {max_tokens: 0}\n",
+     "generation.max_tokens"),
+    ("name: t\ninstructions: [x\n", "Cannot read task file"),
+])
+def test_every_malformed_task_file_is_a_clear_error_naming_file_and_key(tmp_path, body, message):
+    (tmp_path / "schema.json").write_text(json.dumps({
+        "type": "object", "properties": {"label": {"enum": ["a", "b"]}}, "required": ["label"]}))
+    path = tmp_path / "task.yaml"
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=message) as e:
+        load_task(path)
+    assert str(path) in str(e.value)
+
+
+def test_a_missing_task_file_says_how_to_make_one(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="ladder init"):
+        load_task(tmp_path / "empty")

@@ -70,3 +70,95 @@ def test_a_killed_evaluation_resumes_where_it_stopped():
     assert len(runs) == 1 and runs[0]["id"] == result.run_id and runs[0]["summary"]["n"] == 6
     fresh = evaluate(task, build_rung("zero-shot"), model, examples[:5], progress=False, data="dev", resume=True)
     assert fresh.run_id != result.run_id  # other settings (5 items): a new run
+
+
+def _sentiment_task(tmp_path, n=6, validators=None):
+    import json
+
+    import yaml
+
+    rows = [{"input": {"text": f"item {i}"}, "expected": "positive" if i % 2 else "negative"} for i in range(n)]
+    (tmp_path / "test.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    spec = {"name": "sent", "instructions": "Classify.", "inputs": ["text"],
+            "output_schema": {"type": "string", "enum": ["positive", "negative"]}, "data": {"test": "test.jsonl"}}
+    if validators:
+        (tmp_path / "validators.py").write_text(validators)
+        spec["validators"] = "validators.py"
+    (tmp_path / "task.yaml").write_text(yaml.safe_dump(spec))
+    return load_task(tmp_path / "task.yaml")
+
+
+def _answer_by_item(task, wrong=(), fail=()):
+    """Right on every item except ``wrong``; raises on ``fail`` (by item number)."""
+    def answer(messages):
+        i = int(messages[-1].content.split()[-1])
+        if i in fail:
+            raise RuntimeError(f"remote error on item {i}")
+        right = "positive" if i % 2 else "negative"
+        return f'"{right}"' if i not in wrong else f'"{"negative" if i % 2 else "positive"}"'
+    return answer
+
+
+def test_a_failing_item_is_a_result_not_a_crash(tmp_path):
+    task = _sentiment_task(tmp_path)
+    store = RunStore(tmp_path / "runs.db")
+    model = ScriptedModel(_answer_by_item(task, wrong={1}, fail={3}))
+    result = evaluate(task, build_rung("zero-shot"), model, task.split("test"), progress=False, store=store)
+    s = result.summary
+    assert s["n"] == 6 and s["errors"] == 1 and s["quality"] == 4 / 6 and s["valid_rate"] == 5 / 6
+    assert "RuntimeError: remote error on item 3" in s["error_examples"][0]
+    rec = store.records(result.run_id)[3]
+    assert rec["failed"] and rec["output"] is None and rec["score"]["value"] == 0 and "item 3" in rec["error"]
+
+
+def test_resume_retries_a_failed_item_at_most_once(tmp_path):
+    task = _sentiment_task(tmp_path)
+    store = RunStore(tmp_path / "runs.db")
+    asked = []
+
+    def answer(messages):
+        asked.append(messages[-1].content)
+        return _answer_by_item(task, fail={2})(messages)
+
+    run = lambda: evaluate(task, build_rung("zero-shot"), ScriptedModel(answer), task.split("test"),  # noqa: E731
+                           progress=False, store=store, resume=True)
+    first = run()
+    assert len(asked) == 6 and first.summary["errors"] == 1
+    second = run()
+    assert asked[6:] == ["text: item 2"] and second.run_id == first.run_id  # only the failed one, again
+    assert second.summary["errors"] == 1 and store.records(first.run_id)[2]["attempts"] == 2
+    run()
+    assert len(asked) == 7  # tried once more, not again and again
+
+
+def test_a_validator_that_raises_is_reported_not_fatal(tmp_path):
+    task = _sentiment_task(tmp_path, validators="def validate(input, output):\n    return 1 / 0\n")
+    pred = build_rung("zero-shot+self-check-1")(task, {"text": "item 0"}, ScriptedModel(['"negative"']))
+    assert pred.output == "negative" and "ZeroDivisionError" in pred.error
+
+
+def test_a_string_enum_task_reports_wrong_answers_as_wrong(tmp_path):
+    """The old bug: a plain string schema has no fields, so every item scored 'exact'."""
+    task = _sentiment_task(tmp_path)
+    model = ScriptedModel(['"positive"'])  # always positive: right on the 3 odd items only
+    s = evaluate(task, build_rung("zero-shot"), model, task.split("test"), progress=False,
+                 store=RunStore(tmp_path / "runs.db")).summary
+    assert s["quality"] == 0.5 and s["valid_rate"] == 1.0
+
+
+def test_jobs_give_the_same_records_as_sequential_against_a_loopback_endpoint(tmp_path):
+    from ladder.models import get_model
+    from ladder.server import ServerConfig, create_app
+    from ladder.server.app import running
+
+    task = _sentiment_task(tmp_path, n=12)
+    scripted = ScriptedModel(_answer_by_item(task, wrong={4, 7}))
+    keep = ("idx", "input", "expected", "output", "text", "messages", "score", "error", "failed")
+    with running(create_app(ServerConfig(), models={"scripted": scripted})) as url:
+        remote = get_model("openai:scripted", base_url=f"{url}/v1")
+        results = [evaluate(task, build_rung("zero-shot+self-check-1"), remote, task.split("test"), progress=False,
+                            store=RunStore(tmp_path / f"runs{jobs}.db"), jobs=jobs) for jobs in (1, 4)]
+    seq, par = ([{k: r[k] for k in keep} for r in RunStore(tmp_path / f"runs{j}.db").records(res.run_id)]
+                for j, res in zip((1, 4), results))
+    assert seq == par and len(seq) == 12
+    assert results[0].summary["quality"] == results[1].summary["quality"] == 10 / 12
