@@ -11,7 +11,7 @@ from .common import prices as _prices
 @click.command("climb")
 @click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
 @click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
-@click.option("--bar", default=0.8, show_default=True, help="Quality bar: all-fields-exact rate to meet.")
+@click.option("--bar", default=0.8, show_default=True, help="Quality bar: the task metric's mean to meet (fields: share of items with every field right).")
 @click.option("--budget-latency-ms", type=float, default=None, help="p50 latency a rung must fit.")
 @click.option("--rungs", default=None, help="Comma-separated rung specs (default: the full ladder).")
 @click.option("--split", default="test", show_default=True)
@@ -27,8 +27,10 @@ from .common import prices as _prices
 @click.option("--out", type=click.Path(file_okay=False), default="ladder-report", show_default=True,
               help="Folder for report.html.")
 @click.option("--resume", is_flag=True, help="Keep the items earlier (killed) runs with the same settings finished.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Items run concurrently (remote models; the records are the same as sequential).")
 def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
-              consistency_n, price_in, price_out, out, resume):
+              consistency_n, price_in, price_out, out, resume, jobs):
     """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
 
     Students trained with `ladder distill` for the task join the ladder as the
@@ -55,7 +57,8 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
     examples = _examples(task, split, data, limit, seed)
     result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
                    budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
-                   prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume)
+                   prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume,
+                   jobs=jobs)
     click.secho(result.recommendation["reason"], bold=True)
     click.echo(f"report: {result.report}")
 

@@ -27,9 +27,12 @@ from .common import prices as _prices
 @click.option("--price-in", type=float, default=None, help="USD per 1M prompt tokens (remote models).")
 @click.option("--price-out", type=float, default=None, help="USD per 1M completion tokens.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--resume", is_flag=True, help="Keep the items an earlier (killed) run with the same settings finished.")
+@click.option("--resume", is_flag=True, help="Keep the items an earlier (killed) run with the same settings finished; "
+                                            "failed items are tried once more.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Items run concurrently (remote models; the records are the same as sequential).")
 def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consistency_n, price_in, price_out,
-             as_json, resume):
+             as_json, resume, jobs):
     """Run one rung on a split or a JSONL file; store every item's record; print metrics.
 
     \b
@@ -37,6 +40,7 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
       ladder eval --task expenses --rung few-shot-4 --limit 20
       ladder eval --task expenses --rung zero-shot --data my_cases.jsonl --json
       ladder eval --task expenses --rung retrieved-few-shot-4+self-check-2 --model gemma3-270m
+      ladder eval --task my_task.yaml --model openai:gpt-4o-mini --jobs 8
     """
     from ..evals import consistency, evaluate
     from ..evals.report import print_table
@@ -56,7 +60,7 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
         click.echo(f"rung: {rung_spec}" + (" (the last climb's pick; --rung to choose)" if pick else ""), err=True)
     rung, model = build_rung(rung_spec), get_model(model_name)
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
-                      prices=_prices(price_in, price_out), resume=resume)
+                      prices=_prices(price_in, price_out), resume=resume, jobs=jobs)
     if consistency_n:
         result.summary["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
                                                     pairs=task.paraphrase_pairs()[:consistency_n])
@@ -65,7 +69,12 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
         return
     print_table([result.summary], title=f"{task.name} · {len(examples)} items · run {result.run_id}")
     s = result.summary
-    click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
+    click.echo(f"quality: the {s['metric']} metric's mean over {s['n']} items")
+    if s["field_acc"]:
+        click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
+    if s["errors"]:
+        click.echo(f"errors: {s['errors']} item(s) failed (counted wrong), e.g. {s['error_examples'][0][:300]}"
+                   " — `--resume` tries them once more", err=True)
     if "consistency" in s:
         from ..evals.report import fmt_consistency
 
@@ -95,7 +104,7 @@ def runs(task_name, run_id, count):
     for r in store.runs(task_name, count):
         s = r["summary"] or {}
         q = f"{s['quality']:.1%}" if s.get("quality") is not None else "-"
-        click.echo(f"{r['id']}  {r['task']:<12} {r['rung']:<42} {r['model']:<14} n={r['n']:<4} exact={q}")
+        click.echo(f"{r['id']}  {r['task']:<12} {r['rung']:<42} {r['model']:<14} n={r['n']:<4} quality={q}")
 
 
 @click.command()
