@@ -159,3 +159,26 @@ def recommended(task_name: str) -> dict | None:
     if rec.get("best"):
         return {"rung": rec["best"], "model": rec.get("best_model"), "meets_bar": False}
     return None
+
+
+def pick(task: Task | str, default: str = "zero-shot") -> tuple[str, str | None]:
+    """(rung spec, model name or None for the default model): which rung and model serve
+    this task. The one answer the CLI (`ladder eval` without --rung), the server
+    (/v1/tasks/NAME) and the apps use:
+
+    1. the last climb's recommendation, or its best rung when none met the bar;
+    2. else a student trained for the task (`ladder distill`): ``<task>-student-gold``
+       (gold labels, checked), then ``<task>-student`` (teacher labels), with its rung;
+    3. else ``default`` on the default model.
+    """
+    name = task if isinstance(task, str) else task.name
+    rec = recommended(name)
+    if rec and rec.get("rung"):
+        return rec["rung"], rec.get("model")
+    from .models import registered
+
+    names = registered()
+    for suffix in ("student-gold", "student"):
+        if f"{name}-{suffix}" in names:
+            return suffix, f"{name}-{suffix}"
+    return default, None
