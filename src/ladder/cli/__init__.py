@@ -2,6 +2,7 @@
 
     __init__.py  the `ladder` group, its error handling, and the registration below
     common.py    what several commands share (the items to run, token prices)
+    init.py      init (start here)
     models.py    models, prompt, chat        logs.py     logs
     evals.py     eval, runs, judge           climb.py    climb, demo
     distill.py   distill, train              rag.py      rag ingest|search|ask|eval
@@ -27,7 +28,7 @@ from .. import __version__
 from ..errors import LadderError
 
 # The command modules, in `ladder --help` order (click sorts the listing by name).
-COMMAND_MODULES = ("models", "logs", "evals", "climb", "distill", "rag", "sql", "app", "serve")
+COMMAND_MODULES = ("init", "models", "logs", "evals", "climb", "distill", "rag", "sql", "app", "serve")
 
 
 class LadderGroup(click.Group):
@@ -47,6 +48,12 @@ class LadderGroup(click.Group):
               help="SQLite file for the call log (default: <data dir>/logs.db; env LADDER_LOG_DB).")
 def cli(log_db):
     """llm-ladder: measure which LLM strategy your task needs, then run it locally.
+
+    \b
+    Start here, with a CSV or JSONL file of your own examples:
+      ladder init reviews.csv                # -> reviews/task.yaml + train/dev/test
+      ladder eval --task reviews/task.yaml --rung zero-shot --limit 20
+      ladder climb --task reviews/task.yaml --quick
 
     \b
     Examples:
