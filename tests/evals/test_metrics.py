@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from ladder.errors import ConfigError
-from ladder.evals import bootstrap_ci, field_equal, percentile, score
+from ladder.evals import bootstrap_ci, percentile
 from ladder.evals.fields import Comparator
 from ladder.evals.metrics import MetricContext, Score, build_metric, register_metric
 
@@ -218,14 +218,7 @@ def test_a_registered_metric_type_is_built_from_its_spec(monkeypatch):
         metric({"type": "length"}, {"type": "string"})
 
 
-# -- legacy names and run statistics ------------------------------------------------------
-
-def test_legacy_field_equal_and_score():
-    assert field_equal("ＩＫＥＡ", "ikea", "casefold") and not field_equal("Starbucks", "starbucks")
-    assert score({"a": 1}, None, ["a"], {}) == {"fields": {"a": False}, "exact": False, "valid": False}
-    s = score({"a": 1, "b": "X"}, {"a": 1, "b": "x"}, ["a", "b"], {"b": "casefold"})
-    assert s["exact"] and s["valid"]
-
+# -- run statistics ------------------------------------------------------
 
 def test_bootstrap_ci_is_seeded_and_brackets_the_mean():
     values = [1.0] * 30 + [0.0] * 70

@@ -128,19 +128,3 @@ def percentile(values: Sequence[float], q: float) -> float:
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
-
-# -- legacy names: the runner scores with these until it switches to task.metric ----------
-
-def field_equal(expected: Any, got: Any, comparator: str = "exact") -> bool:
-    """One comparator of evals/fields.py by name (exact, casefold, number, ...)."""
-    from .fields import Comparator
-
-    return Comparator(comparator)(expected, got)
-
-
-def score(expected: dict, output: dict | None, fields: Sequence[str], comparators: dict[str, str]) -> dict:
-    """{"fields": {name: bool}, "exact": bool, "valid": bool} for one item (top-level fields)."""
-    if output is None:
-        return {"fields": {f: False for f in fields}, "exact": False, "valid": False}
-    per = {f: field_equal(expected.get(f), output.get(f), comparators.get(f, "exact")) for f in fields}
-    return {"fields": per, "exact": all(per.values()), "valid": True}
