@@ -43,7 +43,7 @@ def expenses(ledger, model_name, rung, currency, today, export_to):
     import sys
     from pathlib import Path
 
-    from ..app import ExpenseApp, Ledger, chat
+    from ..apps.expenses import ExpenseApp, Ledger, chat
     from ..log import data_dir
     from ..models import get_model
 

@@ -8,7 +8,7 @@ import click
 @click.command("serve")
 @click.option("-m", "--model", "models", multiple=True, help="Model to serve (repeatable; default: smollm2).")
 @click.option("-t", "--task", "tasks", multiple=True, help="Task to serve at /v1/tasks/NAME (repeatable).")
-@click.option("--rung", default=None, help="Rung spec for the tasks (default: the climb's recommendation, else zero-shot).")
+@click.option("--rung", default=None, help="Rung spec for the tasks (default: ladder.climb.pick: the last climb's pick, else the task's student, else zero-shot).")
 @click.option("--app", "apps", multiple=True, type=click.Choice(["expenses"]),
               help="Serve an app at /v1/apps/NAME (the bookkeeping app: expenses).")
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,

@@ -10,8 +10,9 @@ import click
 def _pick_model(db: str, model_name: str | None, no_student: bool):
     """(model, is it a ledger-sql student): the model asked for, else the registered
     student when ``db`` is a ledger, else the default model."""
+    from ..apps.expenses.questions import is_student, ledger_student
     from ..models import get_model
-    from ..sql import is_student, ledger_student, sandbox_for
+    from ..sql import sandbox_for
 
     if model_name:
         return get_model(model_name), is_student(model_name)
@@ -27,7 +28,8 @@ def _shots(db: str, shots: int | None, student: bool) -> int:
     """Retrieved ledger-sql pairs for the prompt: as asked; by default 4 on a ledger
     (0/16 -> 3/16 demo questions for smollm2, bench/RESULTS.md), none for a student
     (it has its own prompt) or another schema (the pairs are about the ledger)."""
-    from ..sql import is_ledger, sandbox_for
+    from ..apps.expenses.questions import is_ledger
+    from ..sql import sandbox_for
 
     if student:
         return 0
@@ -74,21 +76,25 @@ def ask_cmd(question, db, model_name, no_student, retries, today, shots, as_json
     """
     import datetime as dt
 
-    from ..sql import ask, ledger_examples
+    from ..apps.expenses.i18n import answer_sentence
+    from ..apps.expenses.questions import ledger_examples, student_prompt
+    from ..sql import ask
 
     today = today or dt.date.today().isoformat()
     model, student = _pick_model(db, model_name, no_student)
     shots = _shots(db, shots, student)
     examples = ledger_examples(question, today, shots) if shots else ()
-    ans = ask(question, db, model, today=today, retries=retries, examples=examples, student=student)
+    ans = ask(question, db, model, today=today, retries=retries, examples=examples,
+              prompt=student_prompt(question, today) if student else None)
+    answer = answer_sentence(question, ans.rows, ans.problems)
     if as_json:
         click.echo(json.dumps({
-            "question": question, "answer": ans.answer, "sql": ans.sql, "columns": ans.columns,
+            "question": question, "answer": answer, "sql": ans.sql, "columns": ans.columns,
             "rows": ans.rows, "ok": ans.ok,
             "attempts": [{"sql": a.sql, "problems": a.problems} for a in ans.attempts],
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(ans.answer)
+    click.echo(answer)
     click.secho(f"SQL: {ans.sql}  ({len(ans.attempts)} attempt(s))", dim=True)
 
 
@@ -113,13 +119,14 @@ def eval_cmd(db, data, model_name, no_student, retries, today, shots, as_json):
       ladder sql eval --db examples/ledger/seed.sql --data examples/ledger/questions.jsonl
       ladder sql eval --db ledger.db --data my_questions.jsonl --retries 0 --json
     """
-    from ..sql import evaluate, ledger_examples, load_questions, summarize
+    from ..apps.expenses.questions import ledger_examples, student_prompt
+    from ..sql import evaluate, load_questions, summarize
 
     model, student = _pick_model(db, model_name, no_student)
     shots = _shots(db, shots, student)
     examples = (lambda q, d: ledger_examples(q, d, shots)) if shots else ()
     items = evaluate(db, load_questions(data), model, retries=retries, today=today,
-                     examples=examples, student=student)
+                     examples=examples, prompt=student_prompt if student else None)
     summary = summarize(items)
     if as_json:
         click.echo(json.dumps({"summary": summary, "items": [i.__dict__ for i in items]},
@@ -143,7 +150,7 @@ def demo_cmd(path):
     Examples:
       ladder sql demo-ledger ledger.db
     """
-    from ..sql import demo_ledger
+    from ..apps.expenses.ledger import demo_ledger
 
     click.echo(f"wrote {demo_ledger(path)}")
 

@@ -40,7 +40,7 @@ class Server:
     """What the routes share: served models and tasks, their gates, settings, metrics."""
 
     def __init__(self, config: ServerConfig, models: dict[str, Model], tasks: dict[str, tuple]):
-        self.config, self.models, self.tasks = config, models, tasks  # tasks: name -> (Task, rung)
+        self.config, self.models, self.tasks = config, models, tasks  # tasks: name -> (Task, rung, model or None)
         self.gates = {name: Gate(name, config.concurrency, config.max_queue) for name in models}
         self.metrics = Metrics()
         self.executor = ThreadPoolExecutor(max_workers=max(4, 2 * len(models) * config.concurrency + 2),
@@ -180,7 +180,8 @@ def _load_tasks(config: ServerConfig) -> dict[str, tuple]:
     out = {}
     for name in config.tasks:
         task = load_task(name)
-        out[task.name] = (task, build_rung(config.rung_for(task.name)))
+        rung, model = config.pick_for(task.name)
+        out[task.name] = (task, build_rung(rung), model)
     return out
 
 
@@ -224,7 +225,7 @@ async def _run_task(server: Server, name: str, req: TaskRequest) -> dict:
     if name not in server.tasks:
         raise ApiError(404, f"The task {name!r} is not served here. Served: {', '.join(server.tasks) or 'none'} "
                        "(start the server with --task NAME).", code="task_not_found")
-    task, rung = server.tasks[name]
+    task, rung, picked = server.tasks[name]
     missing = [f for f in task.input_fields if f not in req.input]
     unknown = [f for f in req.input if f not in task.input_fields]
     if missing or unknown:
@@ -233,7 +234,8 @@ async def _run_task(server: Server, name: str, req: TaskRequest) -> dict:
                        f"It takes the fields {task.input_fields}.", "input")
     if any(not isinstance(v, (str, int, float)) for v in req.input.values()):
         raise ApiError(400, f"Input fields of task {name!r} must be strings or numbers.", "input")
-    model_name, model = server.model(req.model)
+    # the request's model, else the task's picked model when served, else the default one
+    model_name, model = server.model(req.model or (picked if picked in server.models else None))
     prediction = await server.run_in_slot(model_name, "task", rung, task, req.input, model)
     server.metrics.usage(model_name, prediction.prompt_tokens, prediction.completion_tokens, prediction.cached_tokens)
     return {

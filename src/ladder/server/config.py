@@ -15,7 +15,7 @@ class ServerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     models: list[str] = ["smollm2"]
     tasks: list[str] = []
-    rung: str | None = None  # rung spec for every served task; None: climb's recommendation or zero-shot
+    rung: str | None = None  # rung spec for every served task; None: ladder.climb.pick per task
     apps: list[str] = []  # apps served at /v1/apps/NAME ("expenses")
     ledger: str | None = None  # the expenses app's SQLite ledger (default: <data dir>/ledger.db)
     currency: str = "TWD"  # the expenses app's currency when a sentence names none
@@ -37,15 +37,15 @@ class ServerConfig(BaseModel):
                 f"Binding {self.host} exposes the server beyond this machine: give an API key "
                 "with --api-key KEY or the LADDER_API_KEY environment variable (or bind 127.0.0.1).")
 
-    def rung_for(self, task_name: str) -> str:
+    def pick_for(self, task_name: str) -> tuple[str, str | None]:
+        """(rung spec, model name or None) for a served task: ``--rung`` on the request's
+        model, else ``ladder.climb.pick`` (the last climb's pick, else the task's student,
+        else zero-shot)."""
         if self.rung:
-            return self.rung
-        try:
-            from ..climb import recommended  # written by `ladder climb`, when present
-        except ImportError:
-            return "zero-shot"
-        choice = recommended(task_name)
-        return (choice or {}).get("rung") or "zero-shot"
+            return self.rung, None
+        from ..climb import pick
+
+        return pick(task_name)
 
 
 def is_loopback(host: str) -> bool:
