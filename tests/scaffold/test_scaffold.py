@@ -183,3 +183,16 @@ def test_existing_task_is_not_overwritten_without_force(reviews, tmp_path):
     assert (made.root / "test.jsonl").read_text() == before
     scaffold(reviews, tmp_path / "t", seed=2, force=True)
     assert (made.root / "test.jsonl").read_text() != before
+
+
+def test_a_json_array_file_works_like_jsonl(tmp_path):
+    rows = [{"text": f"t{i}", "label": "a" if i % 2 else "b"} for i in range(8)]
+    (tmp_path / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    assert read_rows(tmp_path / "rows.json") == rows
+
+
+def test_a_file_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\n".encode() + "café,x\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"latin\.csv:2: is not UTF-8"):
+        read_rows(path)

@@ -26,16 +26,26 @@ def read_rows(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path} does not exist: give a CSV or JSONL file of examples.")
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise DatasetError(path, line, "is not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in a spreadsheet)") from None
     if not text.strip():
         raise ConfigError(f"{path} is empty: it needs a header line and at least {MIN_ROWS} example rows.")
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if suffix == ".json" and text.lstrip().startswith("["):  # one JSON array of objects
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DatasetError(path, e.lineno, f"not valid JSON ({e.msg} at column {e.colno})") from None
+        rows = _read_jsonl(path, "\n".join(json.dumps(x, ensure_ascii=False) for x in items))
+    elif suffix in (".jsonl", ".ndjson", ".json"):
         rows = _read_jsonl(path, text)
     elif suffix in (".csv", ".tsv", ".txt"):
         rows = _read_csv(path, text, "\t" if suffix == ".tsv" else None)
     else:
-        raise ConfigError(f"{path}: unknown file type {suffix!r}; use a .csv, .tsv or .jsonl file.")
+        raise ConfigError(f"{path}: unknown file type {suffix!r}; use a .csv, .tsv, .jsonl or .json file.")
     if len(rows) < MIN_ROWS:
         raise ConfigError(f"{path} has {len(rows)} example(s); `ladder init` needs at least {MIN_ROWS} "
                           "to split into train, dev and test (a few dozen give meaningful numbers).")
