@@ -27,6 +27,7 @@ from typing import Any, Sequence
 from ..errors import ConfigError
 from ..log import data_dir, migrate
 from ..models.base import Model
+from ..progress import Progress
 from ..rungs.base import Prediction, Rung
 from ..tasks import Example, Task
 from .metrics import bootstrap_ci, percentile
@@ -304,21 +305,13 @@ def consistency(task: Task, rung: Rung, model: Model, examples: Sequence[Example
 
 
 class _progress:
-    """A rich progress bar (quality so far in the description), or nothing."""
+    """The run's progress bar (ladder.progress), the quality so far as its postfix."""
 
     def __init__(self, enabled: bool, label: str, total: int):
-        self.enabled, self.label, self.total = enabled, label, total
+        self.bar = Progress(f"{label:<40}", total, enabled=enabled)
         self.done, self.total_value, self.errors = 0, 0.0, 0
 
     def __enter__(self):
-        if not self.enabled:
-            return lambda rec: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), transient=False)
-        self.bar.start()
-        self.task = self.bar.add_task(self.label, total=self.total)
         return self.advance
 
     def advance(self, rec: dict) -> None:
@@ -326,10 +319,7 @@ class _progress:
         self.total_value += rec["score"]["value"] if rec["score"] else 0.0
         self.errors += bool(rec.get("failed"))
         errors = f" errors {self.errors}" if self.errors else ""
-        self.bar.update(self.task, advance=1,
-                        description=f"{self.label:<40} quality {self.total_value / self.done:.0%}{errors}")
+        self.bar.advance(postfix=f"quality {self.total_value / self.done:.0%}{errors}")
 
     def __exit__(self, *exc):
-        if self.enabled:
-            self.bar.stop()
-
+        self.bar.close()
