@@ -8,8 +8,10 @@ Two checks, because an arrow can hide two ways:
   check but is the same dependency, so every import statement in the lower packages'
   source is read (ast) and resolved to its absolute module name.
 
-Registries that import plugins *by name* (rungs.PLUGINS) are the sanctioned inversion,
-like entry points: the lower layer names no upper symbol it calls directly.
+Registries that import plugins *by name* (rungs.PLUGINS, evals' METRIC_PLUGINS) are the
+sanctioned inversion, like entry points, as long as they load only for a name that is
+not built in: a third check runs the built-in ladder end to end (task, every default
+rung, metric, runner) in a fresh interpreter and finds no upper module loaded.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Who:
                 f = f.f_back
         return None
 sys.meta_path.insert(0, Who())
-importlib.import_module(sys.argv[1])
+exec(sys.argv[1]) if "\n" in sys.argv[1] else importlib.import_module(sys.argv[1])
 chains = {}
 for m in sorted(sys.modules):
     if any(m == u or m.startswith(u + ".") for u in upper):
@@ -60,6 +62,7 @@ print(json.dumps(chains))
 
 
 def _probe(module: str, upper: list[str]) -> dict[str, str]:
+    """Upper modules loaded after importing ``module`` (or running it, when it is code)."""
     done = subprocess.run([sys.executable, "-c", _PROBE, module, json.dumps(upper)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-2000:]}"
@@ -102,8 +105,35 @@ def test_no_lower_module_imports_an_upper_one_even_lazily(lower):
     assert not arrows, "upward imports:\n  " + "\n  ".join(arrows)
 
 
+# The built-in ladder on the bundled task, with a scripted model (scores do not matter here).
+_BUILTIN_RUN = """
+from ladder.evals.runner import RunStore, evaluate
+from ladder.models import ScriptedModel
+from ladder.rungs import DEFAULT_LADDER, build_rung
+from ladder.tasks import load_task
+import tempfile, pathlib
+task = load_task("expenses")
+items = task.split("test")[:2]
+answers = {e.input["text"]: e.expected for e in items}
+model = ScriptedModel(lambda messages: next(v for k, v in answers.items() if k in messages[-1].content))
+store = RunStore(pathlib.Path(tempfile.mkdtemp()) / "runs.db")
+for spec in DEFAULT_LADDER:
+    result = evaluate(task, build_rung(spec), model, items, progress=False, store=store)
+    assert result.summary["n"] == 2, (spec, result.summary)
+"""
+
+
+def test_the_built_in_ladder_runs_without_any_upper_layer():
+    chains = _probe(_BUILTIN_RUN, UPPER)
+    tops = {m: c for m, c in chains.items() if m in UPPER} or chains
+    assert not tops, "running built-in rungs and metrics loaded upper layers:\n" + \
+        "\n".join(f"  {c}" for c in tops.values())
+
+
 def test_the_checks_can_fail():
-    # Both probes must find a real arrow when one exists: ladder.models imports ladder.errors.
+    # Each probe must find a real arrow when one exists: ladder.models imports ladder.errors,
+    # and a rung that is not built in (rag-4) loads the rungs' plugins.
     assert "ladder.errors" in _probe("ladder.models", ["ladder.errors"])
+    assert "ladder.rag" in _probe("from ladder.rungs import build_rung\nbuild_rung('rag-4')", UPPER)
     mods = {m for f in (SRC / "models").rglob("*.py") for _, m in _imports(f)}
     assert any(m.startswith("ladder.errors") for m in mods), sorted(mods)
