@@ -1,5 +1,5 @@
 """The bookkeeping app: the ledger's writers, the chat driven end to end from a stdin
-script, and injection through the question path."""
+script, injection through the question path, the schema read from the task, one phrase table."""
 
 import csv
 import io
@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from ladder.app import ExpenseApp, Ledger, chat
+from ladder.apps.expenses import ExpenseApp, Ledger, chat
 from ladder.errors import ConfigError
 from ladder.models import ScriptedModel
 
@@ -152,13 +152,48 @@ def test_cli_reads_stdin_and_exports(tmp_path):
     assert out.exit_code == 0 and (tmp_path / "b.csv").read_text(encoding="utf-8").count("\n") == 2
 
 
-def test_best_recorder_prefers_the_climbs_recommendation(tmp_path):
-    from ladder.app import best_recorder
+def test_the_recording_rung_is_the_tasks_pick(tmp_path):
     from ladder.climb import save_recommendation
+    from ladder.models import builtin, register_model
 
-    assert best_recorder() == ("retrieved-few-shot-4", None)
+    model = ScriptedModel(scripted_brain([]))
+    assert ExpenseApp(tmp_path / "a.db", model).rung_spec == "retrieved-few-shot-4"  # nothing climbed or trained
+    register_model("expenses-student", backend="llamacpp", path=builtin("smollm2")[1])
+    app = ExpenseApp(tmp_path / "b.db", model)
+    assert (app.rung_spec, app.record_model.name) == ("student", "expenses-student")
     save_recommendation("expenses", {"rung": "few-shot-4", "model": "smollm2"}, [])
-    assert best_recorder() == ("few-shot-4", "smollm2")
+    app = ExpenseApp(tmp_path / "c.db", model)
+    assert (app.rung_spec, app.record_model.name) == ("few-shot-4", "smollm2")
+    assert ExpenseApp(tmp_path / "d.db", model, rung="zero-shot").record_model is model  # --rung wins
+
+
+def test_the_ledger_is_the_expenses_tasks_schema(tmp_path):
+    """Fields, categories and the correction prompt come from examples/expenses/schema.json."""
+    from ladder.apps.expenses import CATEGORIES, FIELDS
+    from ladder.apps.expenses.router import CORRECTION_SCHEMA
+    from ladder.tasks import load_task
+
+    task = load_task("expenses")
+    assert FIELDS == [*task.output_fields, "note"]
+    assert CATEGORIES == task.schema["properties"]["category"]["enum"]
+    record = {t.name: t for t in Ledger(tmp_path / "l.db").tools()}["record"]
+    assert record.parameters["properties"]["category"]["enum"] == CATEGORIES
+    assert CORRECTION_SCHEMA["properties"]["field"]["enum"] == task.output_fields
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        assert [r[1] for r in conn.execute("PRAGMA table_info(expenses)")] == ["id", *FIELDS]
+
+
+def test_one_phrase_table_with_every_phrase_in_every_language():
+    from ladder.apps.expenses.i18n import PHRASES, answer_sentence, language
+
+    assert set(PHRASES) == {"en", "zh-Hant", "zh-Hans", "ja"}
+    assert len({frozenset(p) for p in PHRASES.values()}) == 1
+    assert [language(q) for q in ["how much?", "這個月花了多少？", "这个月花了多少钱？", "今月はいくら？"]] == \
+        ["en", "zh-Hant", "zh-Hans", "ja"]
+    assert answer_sentence("How much?", [(2262.0,)]) == "The answer is 2,262."
+    assert answer_sentence("這個月花了多少？", [], ["no such column: x"]) == "無法回答：no such column: x"
+    assert answer_sentence("今月は？", [("全家", 3), ("Uber", 2)]) == "2 件：\n  全家 | 3\n  Uber | 2"
+    assert answer_sentence("没有吗", []) == "没有找到符合的数据。"
 
 
 @pytest.mark.slow
@@ -166,48 +201,3 @@ def test_real_model_routes_with_structured_output(tmp_path, smollm2):
     app = ExpenseApp(tmp_path / "l.db", smollm2, today=TODAY, rung="zero-shot")
     intent = app._classify({"text": "undo"})["intent"]
     assert intent in {"record", "ask", "correct", "undo"}  # valid by grammar; quality is not asserted
-
-
-def test_the_app_through_the_server_endpoint(tmp_path):
-    """POST /v1/apps/expenses on a live loopback server: record, correct, ask, undo,
-    with the same ledger and replies as the terminal chat."""
-    import httpx
-
-    from ladder.server import ServerConfig
-    from ladder.server.app import create_app, running
-
-    calls = []
-    ledger = tmp_path / "served.db"
-    config = ServerConfig(apps=["expenses"], ledger=str(ledger), rung="zero-shot", today=TODAY)
-    app = create_app(config, models={"smollm2": ScriptedModel(scripted_brain(calls))})
-    with running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
-        assert client.get("/health").json()["apps"] == ["expenses"]
-        said = [client.post("/v1/apps/expenses", json={"text": t}).json()
-                for t in ("昨天午餐吃拉麵 180", "不對, 是 120", "how much did I spend on food this month?", "undo")]
-        assert [r["intent"] for r in said] == ["record", "correct", "ask", "undo"]
-        assert said[0]["expense"] == {"id": 1, "date": "2026-11-19", "amount": 180.0, "currency": "TWD",
-                                      "category": "food", "merchant": None, "note": "昨天午餐吃拉麵 180"}
-        assert said[1]["message"] == "已更正 #1：amount → 120"
-        assert said[2]["rows"] == [[120.0]] and said[2]["sql"].startswith("SELECT SUM(amount)")
-        assert "restored" in said[3]["message"]
-        # a per-request currency and date reach the recorder
-        r = client.post("/v1/apps/expenses", json={"text": "Uber 45", "default_currency": "jpy", "today": "2026-01-02"})
-        assert r.json()["expense"]["amount"] == 45.0
-        extract = [q for q in app.state.server.models["smollm2"].requests
-                   if q.messages[0].content.startswith("Extract one expense")][-1]
-        assert "today: 2026-01-02" in extract.messages[-1].content and "JPY" in extract.messages[-1].content
-        bad = client.post("/v1/apps/expenses", json={"text": "x", "today": "tomorrow"})
-        assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]["message"]
-        unknown = client.post("/v1/apps/expenses", json={"txt": "x"})
-        assert unknown.status_code == 400 and "txt" in unknown.json()["error"]["message"]
-    rows = Ledger(ledger).rows()
-    assert [(r["id"], r["amount"]) for r in rows] == [(1, 180.0), (2, 45.0)]
-    assert calls[:2] == ["route", "extract"]
-
-
-def test_unknown_app_is_a_clear_error():
-    from ladder.server import ServerConfig
-    from ladder.server.app import create_app
-
-    with pytest.raises(ConfigError, match="Unknown app"):
-        create_app(ServerConfig(apps=["diary"]), models={"m": ScriptedModel(lambda m: "x")})

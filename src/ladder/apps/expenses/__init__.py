@@ -5,7 +5,7 @@
     router.py     ExpenseApp: sentence -> intent -> record | ask | correct | undo -> Reply
     questions.py  questions through ladder.sql, with the ledger-sql student or retrieved pairs
     i18n.py       every phrase the app says, in four languages, in one table
-    chat.py       the terminal chat (`ladder app expenses`)
+    terminal.py   chat(): the terminal chat (`ladder app expenses`)
     http.py       POST /v1/apps/expenses (`ladder serve --app expenses`)
 
 Names are loaded on first use, so the server can mount http.py without the rest.
@@ -17,7 +17,7 @@ import importlib
 
 _EXPORTS = {  # name -> module that defines it
     "Ledger": "ledger", "demo_ledger": "ledger", "seed_path": "ledger",
-    "ExpenseApp": "router", "Reply": "router", "chat": "chat",
+    "ExpenseApp": "router", "Reply": "router", "chat": "terminal",
     "ask_ledger": "questions", "ledger_examples": "questions", "ledger_student": "questions",
     "is_ledger": "questions", "is_student": "questions", "student_prompt": "questions",
     "language": "i18n", "answer_sentence": "i18n", "say": "i18n",
