@@ -157,7 +157,7 @@ def _text(v: Any) -> str:
 @dataclass
 class JudgeMetric:
     spec: JudgeSpec
-    labelled: list[dict] = field(default_factory=list)
+    labelled: list[dict] = field(default_factory=list, repr=False)
     type: str = "judge"
     references: bool = True  # "expected" may be a list of acceptable reference answers
     _judge: Judge | None = field(default=None, repr=False)
@@ -188,7 +188,8 @@ class JudgeMetric:
             shown = "pass" if v.passed else "fail"
         else:
             shown = f"{v.score}/{self.spec.scale}"
-        return Score(v.value, {}, f"judge {shown}: {v.reason}")
+        reason = v.reason if len(v.reason) <= 200 else v.reason[:199] + "…"
+        return Score(v.value, {}, f"judge {shown}: {reason}")
 
     def notes(self) -> dict:
         """{"judge": {model, scale, agreement with the labelled file (if any)}}, computed once."""
