@@ -1,12 +1,19 @@
+import os
 import socket
+from pathlib import Path
 
 import pytest
+
+# Weights assembled from chunk packages (the Qwen models) are kept across tests and runs:
+# a fresh data dir per test must not mean assembling a gigabyte per test.
+WEIGHTS = os.environ.get("LADDER_WEIGHTS") or str(Path.home() / ".cache" / "ladder" / "weights")
 
 
 @pytest.fixture(autouse=True)
 def ladder_home(tmp_path, monkeypatch):
     """Every test gets its own data dir, so the call log and registry are fresh."""
     monkeypatch.setenv("LADDER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LADDER_WEIGHTS", WEIGHTS)
     monkeypatch.delenv("LADDER_LOG_DB", raising=False)
     monkeypatch.delenv("LADDER_MODELS", raising=False)
     monkeypatch.delenv("LADDER_OFFLINE", raising=False)

