@@ -73,62 +73,64 @@ def _canon(v: Any) -> str:  # one string per JSON value, 1.0 and 1 alike (set me
     return json.dumps(fix(v), sort_keys=True, ensure_ascii=False)
 
 
-def _number(tolerance: float):
-    def same(e, o):
-        if e is None or o is None:
-            return e is None and o is None
-        if isinstance(e, bool) or isinstance(o, bool):
-            return e is o
-        try:
-            return abs(float(e) - float(o)) <= tolerance
-        except (TypeError, ValueError):
-            return False
-    return same
+def number(e: Any, o: Any, tolerance: float = 1e-6) -> bool:
+    if e is None or o is None:
+        return e is None and o is None
+    if isinstance(e, bool) or isinstance(o, bool):
+        return e is o
+    try:
+        return abs(float(e) - float(o)) <= tolerance
+    except (TypeError, ValueError):
+        return False
 
 
-def _set(e, o):
+def casefold(e: Any, o: Any) -> bool:
+    return norm_text(e) == norm_text(o)
+
+
+def set_equal(e: Any, o: Any) -> bool:
     if isinstance(e, list) and isinstance(o, list):
         return {_canon(x) for x in e} == {_canon(x) for x in o}
     return json_equal(e, o)
 
 
-def _contains(e, o):
+def contains(e: Any, o: Any) -> bool:
     if e is None or o is None:
         return e is None and o is None
     return norm_text(e) in norm_text(o)
 
 
-def _regex(e, o):
+def regex(e: Any, o: Any) -> bool:
     if e is None or o is None:
         return e is None and o is None
-    return re.fullmatch(str(e), str(o)) is not None
+    try:
+        return re.fullmatch(str(e), str(o)) is not None
+    except re.error:  # a bad pattern in the dataset matches nothing
+        return False
 
 
+# name -> (expected, output) -> bool, and the JSON types each is for (None: any type)
+COMPARATORS = {"exact": json_equal, "casefold": casefold, "number": number, "set": set_equal,
+               "contains": contains, "regex": regex}
 SUITS = {"exact": None, "casefold": {"string"}, "number": {"number", "integer"}, "set": {"array"},
-         "contains": {"string"}, "regex": {"string"}}  # the JSON types each comparator is for (None: any)
+         "contains": {"string"}, "regex": {"string"}}
 
 
 class ComparatorSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["exact", "casefold", "number", "set", "contains", "regex"]
+    type: str  # a name in COMPARATORS (checked first, for a clearer message)
     tolerance: float | None = None  # number only
 
 
 @dataclass
 class Comparator:
     name: str
-    tolerance: float = 1e-6
+    tolerance: float = 1e-6  # number only
 
     def __call__(self, expected: Any, output: Any) -> bool:
         if self.name == "number":
-            return _number(self.tolerance)(expected, output)
-        if self.name == "regex":
-            try:
-                return _regex(expected, output)
-            except re.error:
-                return False
-        return {"exact": json_equal, "casefold": lambda e, o: norm_text(e) == norm_text(o),
-                "set": _set, "contains": _contains}[self.name](expected, output)
+            return number(expected, output, self.tolerance)
+        return COMPARATORS[self.name](expected, output)
 
 
 def parse_comparator(raw: Any, key: str, context: MetricContext) -> Comparator:
