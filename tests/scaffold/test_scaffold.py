@@ -196,3 +196,14 @@ def test_a_file_that_is_not_utf8_says_so(tmp_path):
     path.write_bytes("text,label\n".encode() + "café,x\n".encode("latin-1"))
     with pytest.raises(DatasetError, match=r"latin\.csv:2: is not UTF-8"):
         read_rows(path)
+
+
+def test_a_repeated_input_never_straddles_two_splits(tmp_path):
+    # The same text twice (a duplicate, or two labellers) must not be in train and in test.
+    rows = [[f"text {i % 10}", "a" if i % 2 else "b"] for i in range(40)]
+    made = scaffold(write_csv(tmp_path / "dup.csv", ["text", "label"], rows), tmp_path / "dup")
+    seen = {}
+    for split in ("train", "dev", "test"):
+        for key in inputs_of(made.root, split):
+            assert seen.setdefault(key, split) == split, f"{key} is in {seen[key]} and {split}"
+    assert sum(made.counts.values()) == 40
