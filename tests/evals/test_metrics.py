@@ -230,3 +230,15 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_mean():
 
 def test_percentile():
     assert percentile([1, 2, 3, 4], 50) == 2.5 and percentile([5], 95) == 5
+
+
+def test_a_task_file_with_a_bad_metric_names_the_file_and_key(tmp_path):
+    from ladder.tasks import load_task
+
+    (tmp_path / "task.yaml").write_text(
+        "name: t\ninstructions: x\ninputs: [text]\noutput_schema: {type: object, properties: {a: {type: string}}}\n"
+        "metric: {fields: {a: casefolded}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_task(tmp_path / "task.yaml")
+    assert str(tmp_path / "task.yaml") in str(e.value) and "metric.fields.a" in str(e.value)
+    assert "Did you mean 'casefold'?" in str(e.value)
