@@ -250,13 +250,25 @@ def test_task_endpoint_runs_the_rung(serve):
     assert httpx.post(f"{url}/v1/tasks/nope", json={"input": good}).status_code == 404
 
 
-def test_task_rung_defaults_to_the_climbs_recommendation():
+def test_a_served_task_uses_the_tasks_pick_rung_and_model(serve):
+    """/v1/tasks/NAME without --rung: ladder.climb.pick's rung, on its model when served."""
     from ladder.climb import save_recommendation
 
-    assert ServerConfig().rung_for("expenses") == "zero-shot"  # no climb yet
-    save_recommendation("expenses", {"rung": "few-shot-4", "model": "smollm2"}, [])
-    assert ServerConfig().rung_for("expenses") == "few-shot-4"
-    assert ServerConfig(rung="cot").rung_for("expenses") == "cot"  # --rung wins
+    assert ServerConfig().pick_for("expenses") == ("zero-shot", None)  # no climb yet
+    save_recommendation("expenses", {"rung": "few-shot-2", "model": "b"}, [])
+    assert ServerConfig().pick_for("expenses") == ("few-shot-2", "b")
+    assert ServerConfig(rung="cot").pick_for("expenses") == ("cot", None)  # --rung wins
+    expected = {"date": "2025-12-01", "amount": 12.5, "currency": "USD", "category": "food", "merchant": "Subway"}
+    models = {"a": ScriptedModel([expected], name="a"), "b": ScriptedModel([expected], name="b")}
+    url = serve(create_app(ServerConfig(tasks=["expenses"]), models=models))
+    good = {"input": {"text": "Lunch 12.50 dollars at Subway", "today": "2025-12-02", "default_currency": "USD"}}
+    out = httpx.post(f"{url}/v1/tasks/expenses", json=good).json()
+    assert (out["rung"], out["model"]) == ("few-shot-2", "b") and len(models["b"].requests) == 1
+    out = httpx.post(f"{url}/v1/tasks/expenses", json={**good, "model": "a"}).json()
+    assert out["model"] == "a"  # the request's model wins
+    save_recommendation("expenses", {"rung": "zero-shot", "model": "not-served"}, [])
+    url = serve(create_app(ServerConfig(tasks=["expenses"]), models=models))
+    assert httpx.post(f"{url}/v1/tasks/expenses", json=good).json()["model"] == "a"  # the server's default
 
 
 def test_cli_refuses_a_public_address_without_a_key(monkeypatch):

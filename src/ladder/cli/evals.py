@@ -14,7 +14,7 @@ from .common import prices as _prices
 @click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
 @click.option("-r", "--rung", "rung_spec", default=None,
               help="Rung spec, e.g. few-shot-4, retrieved-few-shot-4+self-check-2 "
-                   "(default: the last climb's pick for the task, else zero-shot).")
+                   "(default: the last climb's pick for the task, else its trained student, else zero-shot).")
 @click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
 @click.option("--split", default="test", show_default=True, help="Split from the task file.")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
@@ -51,13 +51,13 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     task = load_task(task_name)
     examples = _examples(task, split, data, limit, seed)
     if rung_spec is None:
-        from ..climb import recommended
+        from ..climb import pick
 
-        pick = recommended(task.name) or {}
-        rung_spec = pick.get("rung") or "zero-shot"
-        if pick and model_name is None:
-            model_name = pick.get("model")
-        click.echo(f"rung: {rung_spec}" + (" (the last climb's pick; --rung to choose)" if pick else ""), err=True)
+        rung_spec, picked_model = pick(task)
+        model_name = model_name or picked_model
+        click.echo(f"rung: {rung_spec}" + (f" on {picked_model}" if picked_model else "")
+                   + " (ladder.climb.pick: the last climb's pick, else the task's student, else zero-shot; "
+                   "--rung to choose)", err=True)
     rung, model = build_rung(rung_spec), get_model(model_name)
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
                       prices=_prices(price_in, price_out), resume=resume, jobs=jobs)
