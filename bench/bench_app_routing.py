@@ -1,11 +1,11 @@
 """App routing (record / ask / correct / undo) with the bundled model: the rules-only
-system prompt vs the same prompt plus ladder.app.INTENT_EXAMPLES as chat turns, one run.
+system prompt vs the same prompt plus ladder.apps.expenses.router.INTENT_EXAMPLES as chat turns, one run.
 
     .venv/bin/python bench/bench_app_routing.py
 """
 import json
 from ladder.models import get_model
-from ladder.app import INTENT_SYSTEM, INTENT_SCHEMA, INTENT_EXAMPLES
+from ladder.apps.expenses.router import INTENT_SYSTEM, INTENT_SCHEMA, INTENT_EXAMPLES
 m = get_model("smollm2", n_threads=1)
 cases = [("昨天午餐吃拉麵 180", "record"), ("how much did I spend on food this month?", "ask"), ("不對, 是 120", "correct"),
          ("撤銷", "undo"), ("這個月交通花了多少？", "ask"), ("Starbucks latte 150", "record"), ("wrong, it was 90", "correct"),

@@ -22,7 +22,8 @@ import time
 from ladder.evals import evaluate
 from ladder.models import get_model
 from ladder.rungs import build_rung
-from ladder.sql import evaluate as sql_evaluate, ledger_examples, load_questions, seed_path, summarize
+from ladder.apps.expenses import ledger_examples, seed_path
+from ladder.sql import evaluate as sql_evaluate, load_questions, summarize
 from ladder.tasks import bundled_tasks_dir, load_task
 
 

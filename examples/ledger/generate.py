@@ -4,7 +4,7 @@
 
 About 180 expenses from 2026-08-01 to 2026-11-20 in TWD, plus a trip to Japan in
 October (JPY) and a few USD subscriptions. Notes mix English, 中文 and 日本語, as a
-real bilingual ledger would. `ladder.sql.demo_ledger(path)` builds a SQLite file from it.
+real bilingual ledger would. `ladder.apps.expenses.demo_ledger(path)` (`ladder sql demo-ledger FILE`) builds a SQLite file from it.
 """
 
 from __future__ import annotations
