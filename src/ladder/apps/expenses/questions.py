@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from ...models.base import Message, Model, as_messages
+from ...models import Message, Model
 from ...sql import Sandbox, SQLAnswer, ask
 from .schema import COLUMNS
 
@@ -42,7 +42,7 @@ def student_prompt(question: str, today: str) -> list[Message]:
     from ...distill import student_messages
     from ...tasks import load_task
 
-    return as_messages(student_messages(load_task(SQL_TASK), {"question": question, "today": today}))
+    return [Message(**m) for m in student_messages(load_task(SQL_TASK), {"question": question, "today": today})]
 
 
 @functools.lru_cache(maxsize=4)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ...agents import Graph, Visit
 from ...errors import ConfigError
-from ...models.base import Model
+from ...models import Model
 from ...sql import Sandbox
 from .i18n import answer_sentence, language, say
 from .ledger import Ledger
