@@ -1,6 +1,6 @@
 import pytest
 
-from ladder import ScriptedModel
+from ladder import ConfigError, ScriptedModel
 from ladder.climb import climb, recommend, recommended
 from ladder.tasks import load_task
 
@@ -110,3 +110,62 @@ def test_a_50_item_climb_with_one_context_overflow_finishes_and_reports_one_erro
         assert row["valid_rate"] == 49 / 50
     html = (tmp_path / "report.html").read_text()
     assert "1 item(s) failed" in html
+
+
+def test_costs_in_different_units_are_never_compared():
+    local = {**row("zero-shot", 0.9, 900, 5000), "model": "smollm2", "local": True}
+    remote = {**row("zero-shot", 0.95, 300, 0), "model": "openai:gpt", "local": False, "usd_per_1k": 0.02}
+    rec = recommend([remote, local], bar=0.8)
+    assert rec["model"] == "smollm2" and rec["cost_unit"] == "cpu-s"
+    assert "not compared" in rec["reason"] and "--cpu-hour-usd" in rec["reason"]
+    # with a price per CPU-hour both are dollars: 5,000 CPU-s per 1k items at $0.10/h = $0.139 > $0.02
+    converted = recommend([remote, local], bar=0.8, cpu_hour_usd=0.10)
+    assert converted["model"] == "openai:gpt" and converted["cost_unit"] == "usd"
+    cheap_cpu = recommend([remote, local], bar=0.8, cpu_hour_usd=0.001)  # $0.0014 < $0.02
+    assert cheap_cpu["model"] == "smollm2"
+    unpriced = {**remote, "usd_per_1k": None}
+    del unpriced["usd_per_1k"]
+    only_remote = recommend([unpriced], bar=0.8)
+    assert only_remote["cost_unit"] == "unknown" and "cost is unknown" in only_remote["reason"]
+
+
+def test_passing_on_the_ci_lower_bound():
+    rows = [row("few-shot", 0.85, 300, 600)]  # CI 0.75-0.95
+    assert recommend(rows, bar=0.8)["rung"] == "few-shot"
+    lower = recommend(rows, bar=0.8, pass_on="lower")
+    assert lower["rung"] is None and "lower bound" in lower["reason"]
+
+
+def test_the_model_by_rung_grid_ranks_pairs_and_runs_students_once(tmp_path):
+    from ladder import register_model
+    from ladder.models import get_model
+
+    task = load_task("expenses")
+    examples = task.split("dev")[:4]
+    by_text = {ex.input["text"]: ex.expected for ex in examples}
+    right = ScriptedModel(lambda m: by_text[m[-1].content.split("\n")[0][len("text: "):]], name="right")
+    wrong = ScriptedModel(lambda m: {**by_text[m[-1].content.split("\n")[0][len("text: "):]], "amount": 1}, name="wrong")
+    register_model("expenses-student-gold", backend="llamacpp", path=get_model("smollm2").path)
+    r = climb(task, [wrong, right], examples, rungs=["zero-shot", "few-shot-2", "student-gold"], bar=0.8,
+              progress=False, out=tmp_path)
+    assert [(x["model"], x["rung"]) for x in r.rows] == [
+        ("wrong", "zero-shot"), ("wrong", "few-shot-2"), ("right", "zero-shot"), ("right", "few-shot-2"),
+        ("expenses-student-gold", "student-gold")]
+    assert r.recommendation["model"] == "right" and r.recommendation["rung"] == "zero-shot"
+    assert r.recommendation["models"] == ["wrong", "right"]
+    assert recommended("expenses")["model"] == "right"
+    html = r.report.read_text()
+    assert "right · zero-shot" in html and "Pareto front" in html
+    with pytest.raises(ConfigError, match="twice"):
+        climb(task, [right, right], examples, rungs=["zero-shot"], progress=False)
+
+
+@pytest.mark.slow
+def test_a_grid_climb_with_two_real_models(tmp_path, smollm2):
+    from ladder.models import get_model
+
+    task = load_task("expenses")
+    r = climb(task, [smollm2, get_model("gemma3-270m")], task.split("test")[:2], rungs=["zero-shot"],
+              progress=False, out=tmp_path)
+    assert [x["model"] for x in r.rows] == ["smollm2", "gemma3-270m"]
+    assert all(x["valid_rate"] == 1.0 and x["n"] == 2 for x in r.rows)

@@ -1,8 +1,10 @@
-"""The climb: run every rung on one Task, rank them, recommend the cheapest that passes.
+"""The climb: run every (model, rung) pair on one Task, rank them, recommend the
+cheapest that passes.
 
 "Cheapest" is measured, not assumed: CPU-seconds per 1,000 items for local models
 (latency x threads), or dollars when token prices are given; prompt tokens break
-ties. A rung passes when its quality (the mean of the task's metric: for the
+ties; costs in different units (CPU-seconds, dollars) are never compared unless
+``cpu_hour_usd`` converts them. A rung passes when its quality (the mean of the task's metric: for the
 ``fields`` metric, the share of items with every field right) meets the bar and, if
 a latency budget is given, its p50 latency fits it. When none passes, the report says so and
 names the next rung to try — fine-tuning — with the reason (the best rung's score
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from .errors import ConfigError
 from .evals import consistency, evaluate
 from .evals.report import print_table, write_html
 from .log import data_dir
@@ -28,34 +31,71 @@ from .tasks import Example, Task
 @dataclass
 class ClimbResult:
     task: str
-    model: str
-    rows: list[dict]  # one summary per rung, in ladder order
+    model: str  # the climbed models' names, comma-separated
+    rows: list[dict]  # one summary per (model, rung), grouped by model, in ladder order
     recommendation: dict  # {"rung", "model", "meets_bar", "reason", ...}
     report: Path | None = None
     notes: list[str] = field(default_factory=list)
 
 
-def cost_of(row: dict) -> float:
-    return row.get("usd_per_1k", row["cpu_s_per_1k"])
+def cost_of(row: dict, cpu_hour_usd: float | None = None) -> tuple[str, float] | None:
+    """(unit, cost per 1k items) — "usd" for a row with token prices, "cpu-s" for a local
+    model (or "usd" when ``cpu_hour_usd`` converts it); None for a remote row without
+    prices, whose cost is unknown. Costs in different units are never compared."""
+    if "usd_per_1k" in row:
+        return "usd", row["usd_per_1k"]
+    if row.get("local", True):
+        if cpu_hour_usd is not None:
+            return "usd", row["cpu_s_per_1k"] / 3600 * cpu_hour_usd
+        return "cpu-s", row["cpu_s_per_1k"]
+    return None
 
 
-def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None = None) -> dict:
-    """The cheapest row meeting the bar (and budget), or why none does."""
+def _label(row: dict) -> str:
+    return row.get("label") or row["rung"]
+
+
+def _score(row: dict, pass_on: str) -> float:
+    return row["quality_ci"][0] if pass_on == "lower" else row["quality"]
+
+
+def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None = None, *,
+              pass_on: str = "point", cpu_hour_usd: float | None = None) -> dict:
+    """The cheapest (model, rung) row meeting the bar (and budget), or why none does.
+
+    ``pass_on``: "point" compares the quality itself with the bar, "lower" the lower
+    end of its 95% CI (a rung passes only when the bar is inside what was measured)."""
+    if pass_on not in ("point", "lower"):
+        raise ConfigError(f"pass_on={pass_on!r}: use 'point' or 'lower' (the CI's lower bound).")
     scored = [r for r in rows if r.get("quality") is not None]
     if not scored:
         return {"rung": None, "model": None, "meets_bar": False, "reason": "no rung produced a scored result"}
-    passing = [r for r in scored if r["quality"] >= bar]
+    passing = [r for r in scored if _score(r, pass_on) >= bar]
     fitting = [r for r in passing if budget_latency_ms is None or r["p50_ms"] <= budget_latency_ms]
+    what = "quality" if pass_on == "point" else "the CI's lower bound of quality"
     if fitting:
-        pick = min(fitting, key=lambda r: (cost_of(r), r["prompt_tokens"]))
-        reason = (f"{pick['rung']} is the cheapest rung meeting the bar of {bar:.0%}: "
+        by_unit: dict[str, list[dict]] = {}
+        for r in fitting:
+            unit = (cost_of(r, cpu_hour_usd) or ("unknown", 0.0))[0]
+            by_unit.setdefault(unit, []).append(r)
+        # one unit decides: local CPU-seconds first (offline by default), then dollars, then unknown
+        unit = next(u for u in ("cpu-s", "usd", "unknown") if u in by_unit)
+        pool = by_unit[unit]
+        pick = min(pool, key=lambda r: ((cost_of(r, cpu_hour_usd) or ("", r["p50_ms"]))[1], r["prompt_tokens"]))
+        reason = (f"{_label(pick)} is the cheapest rung meeting the bar of {bar:.0%} on {what}: "
                   f"quality {pick['quality']:.1%} at {pick['p50_ms']:.0f} ms p50, "
                   f"{pick['prompt_tokens']:.0f} prompt tokens per item")
-        others = [r["rung"] for r in fitting if r is not pick]
+        others = [_label(r) for r in pool if r is not pick]
         if others:
             reason += f" (also passing, but costlier: {', '.join(others)})"
+        rest = [_label(r) for u, rs in by_unit.items() if u != unit for r in rs]
+        if rest:
+            reason += (f"; also passing, with costs in other units and not compared: {', '.join(rest)} "
+                       "(give --cpu-hour-usd and token prices to compare them)")
+        if unit == "unknown":
+            reason += "; its cost is unknown (remote, no --price-in/--price-out), so the fastest was taken"
         return {"rung": pick["rung"], "model": pick["model"], "meets_bar": True, "quality": pick["quality"],
-                "reason": reason + "."}
+                "cost_unit": unit, "reason": reason + "."}
     best = max(scored, key=lambda r: r["quality"])
     lo, hi = best["quality_ci"]
     if passing:  # the bar is met, only not within the latency budget
@@ -63,7 +103,7 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
         return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"],
                 "best_model": best["model"], "quality": best["quality"],
                 "reason": (f"{len(passing)} rung(s) meet the bar of {bar:.0%} but none within the "
-                           f"{budget_latency_ms:.0f} ms budget (fastest passing: {fastest['rung']} at "
+                           f"{budget_latency_ms:.0f} ms budget (fastest passing: {_label(fastest)} at "
                            f"{fastest['p50_ms']:.0f} ms p50). Next rung to try: fine-tuning a small "
                            "student (ladder distill) for a short prompt and low latency.")}
     weak = sorted(best["field_acc"].items(), key=lambda kv: kv[1])[:3]
@@ -77,44 +117,75 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
                "rules to a small model instead of prompting for them.")
     return {"rung": None, "model": None, "meets_bar": False, "best": best["rung"], "best_model": best["model"],
             "quality": best["quality"],
-            "reason": (f"No rung meets the bar of {bar:.0%}: the best, {best['rung']}, has quality "
+            "reason": (f"No rung meets the bar of {bar:.0%} on {what}: the best, {_label(best)}, has quality "
                        f"{best['quality']:.1%} (95% CI {lo:.0%}-{hi:.0%}){weak_txt}. " + nxt)}
 
 
-def climb(task: Task, model: Model, examples: Sequence[Example], *, rungs: Sequence[str] = DEFAULT_LADDER,
-          bar: float = 0.8, budget_latency_ms: float | None = None, seed: int = 0, progress: bool = True,
-          consistency_n: int = 0, prices: tuple[float, float] | None = None, out: str | Path | None = None,
-          data: str = "", console=None, resume: bool = False, jobs: int = 1) -> ClimbResult:
-    """Evaluate each rung on ``examples``; recommend; write report.html into ``out``."""
+def _is_student(spec: str) -> bool:
+    return spec.split("+")[0].strip().startswith("student")
+
+
+def climb(task: Task, model: Model | Sequence[Model], examples: Sequence[Example], *,
+          rungs: Sequence[str] = DEFAULT_LADDER, bar: float = 0.8, budget_latency_ms: float | None = None,
+          seed: int = 0, progress: bool = True, consistency_n: int = 0, prices: tuple[float, float] | None = None,
+          out: str | Path | None = None, data: str = "", console=None, resume: bool = False, jobs: int = 1,
+          pass_on: str = "point", cpu_hour_usd: float | None = None) -> ClimbResult:
+    """Evaluate each (model, rung) pair on ``examples``; recommend; write report.html
+    into ``out``. ``model`` is one Model or several (the model x rung grid); a student
+    rung answers with its own model, so it runs once, not once per model."""
+    models = [model] if isinstance(model, Model) else list(model)
+    if not models:
+        raise ConfigError("climb needs at least one model.")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"The same model is named twice in {names}: list each model once.")
     rows, notes = [], []
     started = time.perf_counter()
-    for spec in rungs:
+    grid = [(m, spec) for m in models for spec in rungs if not _is_student(spec)] + \
+           [(models[0], spec) for spec in rungs if _is_student(spec)]
+    for m, spec in grid:
         rung = build_rung(spec)
-        result = evaluate(task, rung, model, examples, data=data, seed=seed, progress=progress, prices=prices,
-                          resume=resume, jobs=jobs)
+        label = f"{m.name} · {spec}" if len(models) > 1 else None
+        result = evaluate(task, rung, m, examples, data=data, seed=seed, progress=progress, prices=prices,
+                          resume=resume, jobs=jobs, description=label)
         row = result.summary
+        if _is_student(spec):
+            row["local"] = True  # the student answers, locally, whatever the climb's model
+        if len(models) > 1:
+            row["label"] = f"{row['model']} · {spec}"
         if consistency_n:
-            row["consistency"] = consistency(task, rung, model, examples[:consistency_n], seed=seed,
+            row["consistency"] = consistency(task, rung, m, examples[:consistency_n], seed=seed,
                                              pairs=task.paraphrase_pairs()[:consistency_n])
         rows.append(row)
-    rec = recommend(rows, bar, budget_latency_ms)
-    rec["bar"], rec["task"] = bar, task.name
-    notes.append(f"{len(examples)} items ({data or 'given examples'}), seed {seed}, model {model.name}; "
+    rec = recommend(rows, bar, budget_latency_ms, pass_on=pass_on, cpu_hour_usd=cpu_hour_usd)
+    rec["bar"], rec["task"], rec["models"] = bar, task.name, names
+    notes.append(f"{len(examples)} items ({data or 'given examples'}), seed {seed}, models {', '.join(names)}; "
                  f"climb took {time.perf_counter() - started:.0f} s. Quality and tokens are reproducible "
                  "with the same seed; latencies are measured on this machine.")
     notes.append(f"Quality is the mean of the task's metric ({describe_metric(task)}) over the items.")
+    units = {(cost_of(r, cpu_hour_usd) or ("unknown",))[0] for r in rows}
+    if len(units) > 1:
+        notes.append(f"Costs come in different units ({', '.join(sorted(units))}) and are never compared "
+                     "with each other; --cpu-hour-usd converts CPU-seconds to dollars.")
     for row in rows:
         if row.get("errors"):
-            notes.append(f"{row['rung']}: {row['errors']} item(s) failed and count as wrong and invalid "
+            notes.append(f"{_label(row)}: {row['errors']} item(s) failed and count as wrong and invalid "
                          f"(e.g. {row['error_examples'][0][:200]}); `ladder climb --resume` tries them once more.")
     report = None
     if out is not None:
-        report = write_html(Path(out) / "report.html", f"Climb: {task.name} on {model.name}", rows,
-                            rec["reason"], rec.get("rung"), notes)
+        report = write_html(Path(out) / "report.html", f"Climb: {task.name} on {', '.join(names)}", rows,
+                            rec["reason"], _pick_label(rows, rec), notes, cpu_hour_usd=cpu_hour_usd)
     save_recommendation(task.name, rec, rows)
     if progress:
         print_table(rows, title=f"{task.name}: {len(examples)} items, bar {bar:.0%}", console=console)
-    return ClimbResult(task.name, model.name, rows, rec, report, notes)
+    return ClimbResult(task.name, ", ".join(names), rows, rec, report, notes)
+
+
+def _pick_label(rows: Sequence[dict], rec: dict) -> str | None:
+    for r in rows:
+        if r["rung"] == rec.get("rung") and r["model"] == rec.get("model"):
+            return _label(r)
+    return None
 
 
 def describe_metric(task: Task) -> str:

@@ -11,6 +11,8 @@ from .common import prices as _prices
 @click.command("climb")
 @click.option("-t", "--task", "task_name", required=True, help="Bundled task name or task.yaml path.")
 @click.option("-m", "--model", "model_name", default=None, help="Model name or path (default: smollm2).")
+@click.option("--models", "model_names", default=None,
+              help="Comma-separated models for a model x rung grid, e.g. smollm2,qwen2.5-coder-1.5b,openai:gpt-4o-mini.")
 @click.option("--bar", default=0.8, show_default=True, help="Quality bar: the task metric's mean to meet (fields: share of items with every field right).")
 @click.option("--budget-latency-ms", type=float, default=None, help="p50 latency a rung must fit.")
 @click.option("--rungs", default=None, help="Comma-separated rung specs (default: the full ladder).")
@@ -29,8 +31,13 @@ from .common import prices as _prices
 @click.option("--resume", is_flag=True, help="Keep the items earlier (killed) runs with the same settings finished.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Items run concurrently (remote models; the records are the same as sequential).")
-def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
-              consistency_n, price_in, price_out, out, resume, jobs):
+@click.option("--pass-on", type=click.Choice(["point", "lower"]), default="point", show_default=True,
+              help="Compare the bar with the quality itself, or with the lower end of its 95% CI.")
+@click.option("--cpu-hour-usd", type=float, default=None,
+              help="Dollars per CPU-hour: puts local (CPU-seconds) and priced remote rows on one scale.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows and the recommendation as JSON.")
+def climb_cmd(task_name, model_name, model_names, bar, budget_latency_ms, rungs, split, data, limit, quick, seed,
+              consistency_n, price_in, price_out, out, resume, jobs, pass_on, cpu_hour_usd, as_json):
     """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
 
     Students trained with `ladder distill` for the task join the ladder as the
@@ -43,6 +50,8 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
       ladder climb --task expenses --rungs zero-shot,few-shot-4 --limit 50
       ladder climb --task my_task.yaml --model openai:gpt-4o-mini --price-in 0.15 --price-out 0.6
       ladder climb --task expenses --resume           # after Ctrl-C: finished items are kept
+      ladder climb --task expenses --models smollm2,gemma3-270m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b --limit 60
+      ladder climb --task expenses --models smollm2,qwen2.5-coder-0.5b --rungs zero-shot --limit 4 --json
     """
     from ..climb import climb, student_rungs
     from ..models import get_model
@@ -55,10 +64,20 @@ def climb_cmd(task_name, model_name, bar, budget_latency_ms, rungs, split, data,
     specs = [s.strip() for s in rungs.split(",")] if rungs else \
         list(QUICK_LADDER if quick else DEFAULT_LADDER) + student_rungs(task)
     examples = _examples(task, split, data, limit, seed)
-    result = climb(task, get_model(model_name), examples, rungs=specs, bar=bar,
+    if model_names and model_name:
+        raise click.UsageError("Give --model or --models, not both.")
+    names = [n.strip() for n in model_names.split(",") if n.strip()] if model_names else [model_name]
+    models = [get_model(n) for n in names]
+    result = climb(task, models, examples, rungs=specs, bar=bar,
                    budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
                    prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume,
-                   jobs=jobs)
+                   jobs=jobs, progress=not as_json, pass_on=pass_on, cpu_hour_usd=cpu_hour_usd)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"rows": result.rows, "recommendation": result.recommendation,
+                               "report": str(result.report)}, indent=1, ensure_ascii=False))
+        return
     click.secho(result.recommendation["reason"], bold=True)
     click.echo(f"report: {result.report}")
 

@@ -31,10 +31,30 @@ def fmt_consistency(s: dict) -> str:
     return f"{pct(c['repeat'])}/{pct(c['paraphrase'])}"
 
 
+def fmt_cost(s: dict) -> str:
+    if "usd_per_1k" in s:
+        return f"${s['usd_per_1k']:.3f}"
+    if not s.get("local", True):
+        return "? (remote: give prices)"
+    return f"{s['cpu_s_per_1k']:.0f} cpu-s"
+
+
+def label(s: dict) -> str:
+    """How a row is named in charts: "rung", or "model · rung" in a model x rung grid."""
+    return s.get("label") or s["rung"]
+
+
+def pareto(rows: Sequence[dict], cost) -> list[dict]:
+    """The rows no other row beats on both quality (higher) and ``cost(row)`` (lower)."""
+    pts = [(cost(r), r["quality"] or 0.0, r) for r in rows if cost(r) is not None]
+    front = [r for c, q, r in pts if not any((c2 <= c and q2 >= q) and (c2 < c or q2 > q) for c2, q2, _ in pts)]
+    return sorted(front, key=cost)
+
+
 def table_rows(rows: Sequence[dict]) -> list[list[str]]:
     out = []
     for s in rows:
-        cost = f"${s['usd_per_1k']:.3f}" if "usd_per_1k" in s else f"{s['cpu_s_per_1k']:.0f} cpu-s"
+        cost = fmt_cost(s)
         out.append([s["rung"], s["model"], fmt_quality(s), f"{s['valid_rate'] * 100:.0f}", str(s.get("errors", 0)),
                     f"{s['p50_ms']:.0f}/{s['p95_ms']:.0f}",
                     f"{s['prompt_tokens']:.0f}/{s['completion_tokens']:.0f}", f"{s['retries']:.2f}", cost,
@@ -64,14 +84,18 @@ def print_table(rows: Sequence[dict], title: str = "", console=None) -> None:
 W, H, PAD = 560, 320, 48
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
+
+
 def _scale(v, lo, hi, a, b):
     return a + (b - a) * ((v - lo) / (hi - lo) if hi > lo else 0.5)
 
 
-def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False) -> str:
+def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False, front: Sequence[dict] = ()) -> str:
     import math
 
-    pts = [(r[x_key], r["quality"] or 0.0, r.get("quality_ci") or (0, 0), r["rung"]) for r in rows]
+    pts = [(r[x_key], r["quality"] or 0.0, r.get("quality_ci") or (0, 0), label(r)) for r in rows]
     xs = [math.log10(max(p[0], 1e-3)) if log_x else p[0] for p in pts]
     x_lo, x_hi = (min(xs), max(xs)) if xs else (0, 1)
     span = (x_hi - x_lo) or 1
@@ -82,6 +106,12 @@ def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False)
         y = _scale(q, 0, 1, H - PAD, 10)
         parts.append(f'<line x1="{PAD}" x2="{W - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
                      f'<text x="{PAD - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{q * 100:.0f}%</text>')
+    if len(front) > 1:  # the Pareto front: the best quality for its cost, as a line
+        where = {id(r): i for i, r in enumerate(rows)}
+        path = " ".join(f"{_scale(xs[where[id(r)]], x_lo, x_hi, PAD, W - 10):.1f},"
+                        f"{_scale(r['quality'] or 0.0, 0, 1, H - PAD, 10):.1f}" for r in front if id(r) in where)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#59a14f" stroke-width="1.5" '
+                     'stroke-dasharray="4 3"><title>Pareto front</title></polyline>')
     for i, ((x_raw, q, (lo, hi), name), x) in enumerate(zip(pts, xs)):
         cx = _scale(x, x_lo, x_hi, PAD, W - 10)
         color = PALETTE[i % len(PALETTE)]
@@ -95,8 +125,8 @@ def scatter(rows: Sequence[dict], x_key: str, x_label: str, log_x: bool = False)
     for k in range(4):  # x ticks
         xv = x_lo + (x_hi - x_lo) * (k + 0.5) / 4
         tx = _scale(xv, x_lo, x_hi, PAD, W - 10)
-        label = 10 ** xv if log_x else xv
-        parts.append(f'<text x="{tx:.1f}" y="{H - PAD + 14}" font-size="10" text-anchor="middle">{label:,.0f}</text>')
+        tick = 10 ** xv if log_x else xv
+        parts.append(f'<text x="{tx:.1f}" y="{H - PAD + 14}" font-size="10" text-anchor="middle">{_num(tick)}</text>')
     parts.append(f'<text x="{(W + PAD) / 2}" y="{H - 12}" font-size="12" text-anchor="middle">'
                  f'{html.escape(x_label)}{" (log scale)" if log_x else ""}</text>')
     parts.append(f'<text x="12" y="{H / 2}" font-size="12" transform="rotate(-90 12 {H / 2})" '
@@ -122,7 +152,7 @@ def field_bars(rows: Sequence[dict]) -> str:
             y = _scale(acc, 0, 1, H - PAD, 10)
             parts.append(f'<rect x="{x0 + ri * bar_w:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" '
                          f'height="{H - PAD - y:.1f}" fill="{PALETTE[ri % len(PALETTE)]}">'
-                         f'<title>{html.escape(r["rung"])} · {f}: {acc * 100:.1f}%</title></rect>')
+                         f'<title>{html.escape(label(r))} · {f}: {acc * 100:.1f}%</title></rect>')
         parts.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{H - PAD + 16}" font-size="12" '
                      f'text-anchor="middle">{html.escape(f)}</text>')
     parts.append("</svg>")
@@ -131,14 +161,14 @@ def field_bars(rows: Sequence[dict]) -> str:
 
 def legend(rows: Sequence[dict]) -> str:
     return " ".join(f'<span class="key"><i style="background:{PALETTE[i % len(PALETTE)]}"></i>'
-                    f'{html.escape(r["rung"])}</span>' for i, r in enumerate(rows))
+                    f'{html.escape(label(r))}</span>' for i, r in enumerate(rows))
 
 
 def html_table(rows: Sequence[dict], highlight: str | None = None) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
     body = []
     for s, cells in zip(rows, table_rows(rows)):
-        cls = ' class="pick"' if s["rung"] == highlight else ""
+        cls = ' class="pick"' if label(s) == highlight else ""
         body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -151,9 +181,30 @@ td:first-child,th:first-child,td:nth-child(2){text-align:left}tr.pick{background
 background:#f4f4f8;border-left:4px solid #4e79a7}code{background:#f3f3f3;padding:1px 4px}"""
 
 
+def _cost_chart(rows: Sequence[dict], cpu_hour_usd: float | None) -> str:
+    """Quality vs cost per 1k items, with the Pareto front, in the unit most rows share."""
+    def usd(r):
+        if "usd_per_1k" in r:
+            return r["usd_per_1k"]
+        return r["cpu_s_per_1k"] / 3600 * cpu_hour_usd if cpu_hour_usd is not None and r.get("local", True) else None
+
+    def cpu(r):
+        return r["cpu_s_per_1k"] if r.get("local", True) and "usd_per_1k" not in r else None
+
+    cost, unit = (usd, "USD") if cpu_hour_usd is not None or all("usd_per_1k" in r for r in rows) else (cpu, "CPU-s")
+    shown = [dict(r, _cost=cost(r)) for r in rows if cost(r) is not None]
+    if not shown:
+        return ""
+    front = pareto(shown, lambda r: r["_cost"])
+    return (f'<figure>{scatter(shown, "_cost", f"cost per 1k items, {unit}", log_x=True, front=front)}'
+            f'<figcaption>Quality vs cost; dashed: the Pareto front ({", ".join(label(r) for r in front)})'
+            '</figcaption></figure>')
+
+
 def write_html(path: str | Path, title: str, rows: Sequence[dict], verdict: str, highlight: str | None = None,
-               notes: Sequence[str] = (), extra_html: str = "") -> Path:
-    """Write the self-contained report; returns its path."""
+               notes: Sequence[str] = (), extra_html: str = "", cpu_hour_usd: float | None = None) -> Path:
+    """Write the self-contained report; returns its path. ``highlight`` names the
+    recommended row (its label)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     notes_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
@@ -163,6 +214,7 @@ def write_html(path: str | Path, title: str, rows: Sequence[dict], verdict: str,
 {html_table(rows, highlight)}
 <div>{legend(rows)}</div>
 <div class="charts">
+{_cost_chart(rows, cpu_hour_usd)}
 <figure>{scatter(rows, "p50_ms", "p50 latency per item, ms", log_x=True)}<figcaption>Quality vs latency</figcaption></figure>
 <figure>{scatter(rows, "prompt_tokens", "prompt tokens per item", log_x=True)}<figcaption>Quality vs prompt tokens</figcaption></figure>
 <figure>{field_bars(rows)}<figcaption>Per-field accuracy per rung</figcaption></figure>

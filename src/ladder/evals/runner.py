@@ -273,6 +273,7 @@ def evaluate(task: Task, rung: Rung, model: Model, examples: Sequence[Example], 
     notes = getattr(task.metric, "notes", None)
     if callable(notes):
         summary.update(notes() or {})
+    summary["local"] = bool(getattr(model, "local", True))  # cost in CPU-seconds only for local models
     summary["run_id"] = run_id
     store.finish(run_id, summary)
     return EvalResult(run_id, summary, ordered)
