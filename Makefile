@@ -59,9 +59,14 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_llamacpp.py
 
+# Only name==version lines are pinned: a package installed from a local file or URL
+# (pip freeze writes "name @ file://...") would not install anywhere else, so it is
+# left out, with a note.
 lock: $(STAMP)
-	{ grep '^#' $(LOCK); $(PIP) freeze --all --exclude-editable; } > $(LOCK).new
-	mv $(LOCK).new $(LOCK) && touch $(STAMP)
+	$(PIP) freeze --all --exclude-editable > $(LOCK).freeze
+	@grep -v '==' $(LOCK).freeze | sed 's/^/make lock: not pinned (not from an index): /' >&2 || true
+	{ grep '^#' $(LOCK); grep '==' $(LOCK).freeze; } > $(LOCK).new
+	rm $(LOCK).freeze && mv $(LOCK).new $(LOCK) && touch $(STAMP)
 
 # LOCK=/dev/null: the same install recipe with no pins, then frozen.
 lock-upgrade:
