@@ -17,6 +17,7 @@ the run's summary (``notes()``), next to the judged quality:
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -162,13 +163,15 @@ class JudgeMetric:
     references: bool = True  # "expected" may be a list of acceptable reference answers
     _judge: Judge | None = field(default=None, repr=False)
     _notes: dict | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # --jobs scores concurrently
 
     @property
     def judge(self) -> Judge:
-        if self._judge is None:
-            from ..models import get_model
+        with self._lock:  # one judge model, loaded at the first score, not when the task loads
+            if self._judge is None:
+                from ..models import get_model
 
-            self._judge = Judge(get_model(self.spec.model), self.spec.rubric, self.spec.scale)
+                self._judge = Judge(get_model(self.spec.model), self.spec.rubric, self.spec.scale)
         return self._judge
 
     def __call__(self, input: dict, expected: Any, output: Any) -> Score:
