@@ -179,3 +179,11 @@ def test_every_order_runs_what_it_names_or_is_refused(tmp_path, monkeypatch):
                 parts = [p.name for p in rung.parts]
                 assert parts == [t for t in tokens if t in ("few-shot-2", "cot", "rag-2")]
     assert built >= 20
+
+
+def test_a_student_trains_on_any_answer_type(tmp_path):
+    from ladder.distill.sft import build_sft
+
+    task = make_task(tmp_path)
+    rows = build_sft(task, source="gold")
+    assert rows[0]["messages"][-1] == {"role": "assistant", "content": '"positive"'}

@@ -33,9 +33,11 @@ def student_messages(task: Task, input: dict) -> list[dict]:
             {"role": "user", "content": task.format_input(input)}]
 
 
-def answer_text(task: Task, output: dict) -> str:
+def answer_text(task: Task, output) -> str:
     """The answer as the student should write it: compact JSON, keys in schema order
     (the order llama.cpp's grammar enforces)."""
+    if not isinstance(output, dict):  # a string, number, boolean or array answer
+        return json.dumps(output, ensure_ascii=False)
     ordered = {k: output[k] for k in task.output_fields if k in output}
     ordered.update({k: v for k, v in output.items() if k not in ordered})
     return json.dumps(ordered, ensure_ascii=False)
