@@ -207,3 +207,11 @@ def test_a_repeated_input_never_straddles_two_splits(tmp_path):
         for key in inputs_of(made.root, split):
             assert seen.setdefault(key, split) == split, f"{key} is in {seen[key]} and {split}"
     assert sum(made.counts.values()) == 40
+
+
+def test_a_key_some_nested_objects_lack_is_optional(tmp_path):
+    src = write_jsonl(tmp_path / "nested.jsonl", [
+        {"text": f"t{i}", "out": {"kind": "a", **({"extra": i} if i % 2 else {})}} for i in range(10)])
+    task = load_task(scaffold(src, tmp_path / "n").task_file)  # every line valid against the schema
+    assert task.schema["required"] == ["kind"]
+    assert set(task.schema["properties"]) == {"kind", "extra"}

@@ -45,7 +45,6 @@ class Draft:
         return {"input": {k: row.get(k) for k in self.inputs}, "expected": self.expected(row)}
 
 
-
 def infer_task(rows: list[dict], source: str | Path, inputs: list[str] | None = None,
                outputs: list[str] | None = None, name: str | None = None) -> Draft:
     """Guess input and output fields, the output schema and the metric from the rows."""
@@ -85,6 +84,10 @@ def infer_task(rows: list[dict], source: str | Path, inputs: list[str] | None = 
     schema = {"$schema": SCHEMA_URI, **schema}
     for k, s in props.items():
         notes.append(f"{k}: {_describe(s)}")
+    free = [k for k, sub in schema.get("properties", {}).items() if _base(sub) == "string" and "enum" not in sub]
+    if free:  # casefold is all-or-nothing; a text measure gives partial credit
+        notes.append(f"free text compared casefold: {', '.join(free)}; for partial credit score one "
+                     f"with metric: {{type: text, measure: token-f1, field: {free[0]}}}")
     stem = name or re.sub(r"[^A-Za-z0-9_-]+", "-", source.stem).strip("-").lower() or "task"
     return Draft(stem, inputs, list(outputs), schema, metric, notes)
 
@@ -114,7 +117,8 @@ def infer_schema(values: list[Any], where: str) -> dict:
             schema["items"] = infer_schema(items, f"{where} (array items)")
     elif kind == "object":
         keys = list(dict.fromkeys(k for v in present for k in v))
-        schema.update(additionalProperties=False, required=keys, properties={
+        required = [k for k in keys if all(k in v for v in present)]  # a key some lack is optional
+        schema.update(additionalProperties=False, required=required, properties={
             k: infer_schema([v.get(k) for v in present], f"{where}.{k}") for k in keys})
     if nullable:
         schema["type"] = [kind, "null"]
