@@ -72,6 +72,11 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     click.echo(f"quality: the {s['metric']} metric's mean over {s['n']} items")
     if s["field_acc"]:
         click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
+    judge = (s.get("judge") or {}).get("agreement")
+    if judge:
+        click.echo(f"judge agreement with people ({judge['n']} labelled items): {judge['exact']:.0%} exact, "
+                   f"{judge['within_1']:.0%} within one point, Spearman "
+                   + (f"{judge['spearman']:.2f}" if judge.get("spearman") is not None else "-"))
     if s["errors"]:
         click.echo(f"errors: {s['errors']} item(s) failed (counted wrong), e.g. {s['error_examples'][0][:300]}"
                    " — `--resume` tries them once more", err=True)
