@@ -166,3 +166,18 @@ def test_real_model_routes_with_structured_output(tmp_path, smollm2):
     app = ExpenseApp(tmp_path / "l.db", smollm2, today=TODAY, rung="zero-shot")
     intent = app._classify({"text": "undo"})["intent"]
     assert intent in {"record", "ask", "correct", "undo"}  # valid by grammar; quality is not asserted
+
+
+def test_the_copies_in_data_files_agree_with_the_schema():
+    """The demo ledger (seed.sql) and the ledger-sql task's prompt spell the ledger out as
+    text for people and models; they must say what the expenses task's schema says."""
+    from ladder.apps.expenses import CATEGORIES, is_ledger, seed_path
+    from ladder.sql import Sandbox
+    from ladder.tasks import load_task
+
+    assert is_ledger(Sandbox(seed_path()))
+    instructions = load_task("ledger-sql").spec.instructions
+    assert "category is one of: " + ", ".join(CATEGORIES[:7]) in " ".join(instructions.split())
+    assert all(c in instructions for c in CATEGORIES)
+    seed_categories = {r[0] for r in Sandbox(seed_path()).run("SELECT DISTINCT category FROM expenses").rows}
+    assert seed_categories <= set(CATEGORIES)
