@@ -49,20 +49,3 @@ def test_targets_met_and_missed(tmp_path):
     paths = write_report(tmp_path, teacher, good, notes=["n"])
     page = paths["html"].read_text()
     assert "<svg" in page and "Savings" in page and 'src="http' not in page  # self-contained
-
-
-def test_length_grouped_batches_cover_every_row_once_and_cut_padding():
-    import random
-
-    from ladder.distill.encode import length_grouped_batches
-
-    rng = random.Random(5)
-    lengths = [rng.randint(40, 200) for _ in range(500)]
-    batches = length_grouped_batches(lengths, 8, random.Random(0))
-    assert sorted(i for b in batches for i in b) == list(range(500))
-    assert length_grouped_batches(lengths, 8, random.Random(0)) == batches  # seeded: resume replays the same order
-    pad = lambda bs: sum(max(lengths[i] for i in b) * len(b) - sum(lengths[i] for i in b) for b in bs)  # noqa: E731
-    order = list(range(500))
-    random.Random(0).shuffle(order)
-    plain = [order[i:i + 8] for i in range(0, 500, 8)]
-    assert pad(batches) < 0.3 * pad(plain)

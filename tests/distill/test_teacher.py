@@ -17,13 +17,34 @@ BAD = ITEMS[2].input["text"]  # the endpoint answers this one with an invalid ca
 
 
 class ScriptedOpenAI(BaseHTTPRequestHandler):
-    """/v1/chat/completions answering the gold label of the input in the last user turn."""
+    """/v1/chat/completions answering the gold label of the input in the last user turn.
+
+    It counts requests in flight; with ``wait_for_company`` the first request waits (up
+    to 10 s) until a second one is in flight, so a client that sends one request at a
+    time shows ``max_in_flight == 1`` instead of passing by luck of timing."""
 
     seen: list = []
+    in_flight = max_in_flight = 0
+    wait_for_company = False
+    cond = threading.Condition()
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).seen.append(body)
+        cls = type(self)
+        with cls.cond:
+            cls.seen.append(body)
+            cls.in_flight += 1
+            cls.max_in_flight = max(cls.max_in_flight, cls.in_flight)
+            cls.cond.notify_all()
+            if cls.wait_for_company and len(cls.seen) == 1:
+                cls.cond.wait_for(lambda: cls.in_flight >= 2, timeout=10)
+        try:
+            self._answer(body)
+        finally:
+            with cls.cond:
+                cls.in_flight -= 1
+
+    def _answer(self, body):
         last = body["messages"][-1]["content"]
         answer = next((dict(ex.expected) for ex in ITEMS if ex.input["text"] in last), {})
         if BAD in last:
@@ -44,6 +65,7 @@ class ScriptedOpenAI(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint():
     ScriptedOpenAI.seen = []
+    ScriptedOpenAI.max_in_flight, ScriptedOpenAI.wait_for_company = 0, False
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedOpenAI)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
@@ -72,6 +94,32 @@ def test_remote_teacher_labels_filters_and_resumes(endpoint, tmp_path, no_networ
     rows = build_sft(TASK, source="teacher", labels=out)
     assert len(rows) == 5
     assert rows[0]["messages"][:2] == student_messages(TASK, json.loads(json.dumps(rows_input(rows[0]))))
+
+
+def test_jobs_label_concurrently_and_write_what_a_sequential_run_writes(endpoint, tmp_path, no_network):
+    teacher = OpenAIModel("big-teacher", base_url=endpoint)
+    inputs = [ex.input for ex in ITEMS]
+    one = label(TASK, inputs, teacher, "zero-shot", tmp_path / "seq.jsonl", agree=2, jobs=1, progress=False)
+    assert ScriptedOpenAI.max_in_flight == 1
+
+    ScriptedOpenAI.seen, ScriptedOpenAI.max_in_flight, ScriptedOpenAI.wait_for_company = [], 0, True
+    four = label(TASK, inputs, teacher, "zero-shot", tmp_path / "par.jsonl", agree=2, jobs=4, progress=False)
+    assert ScriptedOpenAI.max_in_flight >= 2  # the teacher really was asked several inputs at once
+
+    def records(name):  # latency is the one field that differs between runs
+        return [{k: v for k, v in r.items() if k != "latency_s"} for r in read_labels(tmp_path / name)]
+
+    assert records("par.jsonl") == records("seq.jsonl")
+    assert [r["input"] for r in records("par.jsonl")] == inputs  # input order, not completion order
+    assert (four.kept, four.rejected, four.prompt_tokens) == (one.kept, one.rejected, one.prompt_tokens) == (5, 1, 5500)
+
+
+def test_jobs_below_one_is_refused(tmp_path):
+    from ladder.errors import ConfigError
+    from ladder.models import ScriptedModel
+
+    with pytest.raises(ConfigError, match="jobs=0"):
+        label(TASK, [ITEMS[0].input], ScriptedModel(lambda m: {}), "zero-shot", tmp_path / "l.jsonl", jobs=0)
 
 
 def rows_input(row):

@@ -1,5 +1,6 @@
 """Real short training runs on CPU (SmolLM2-135M): train -> export GGUF LoRA -> serve
-through llama.cpp; and SIGKILL mid-training -> resume from the checkpoint."""
+through llama.cpp; SIGKILL mid-training -> resume from the checkpoint; a run leaves the
+caller's RNG and thread settings as they were."""
 
 import json
 import os
@@ -12,6 +13,7 @@ import pytest
 
 from ladder.distill import TrainConfig, build_sft, export_student, student_instruction, train
 from ladder.distill.student import Student
+from ladder.errors import ConfigError
 from ladder.tasks import load_task
 
 TASK = load_task("expenses")
@@ -50,6 +52,32 @@ def test_lora_train_export_gguf_and_serve_with_llamacpp(tmp_path):
     assert pred.prompt_tokens < 120  # short instruction + raw input only
 
 
+def test_training_is_seeded_by_its_config_and_leaves_the_callers_rng_and_threads_alone(tmp_path):
+    import random
+
+    import torch
+
+    rows = build_sft(TASK, source="gold", limit=2)
+    config = TrainConfig(max_steps=1, **{**TINY, "dropout": 0.1, "threads": 2})  # dropout draws from the RNG
+    threads = torch.get_num_threads()
+    losses = []
+    try:
+        for caller_seed in (1, 2):  # two different caller states, one training seed
+            random.seed(caller_seed)
+            torch.manual_seed(caller_seed)
+            torch.set_num_threads(1)
+            py, th = random.getstate(), torch.get_rng_state()
+            result = train(rows, [], tmp_path / f"run{caller_seed}", config, progress=False)
+            assert random.getstate() == py
+            assert torch.equal(torch.get_rng_state(), th)
+            assert torch.get_num_threads() == 1
+            losses.append(json.loads((result.out / "train.json").read_text())["train_loss"])
+            assert (result.steps, result.skipped) == (1, 0)
+    finally:
+        torch.set_num_threads(threads)
+    assert losses[0] == losses[1]  # the run's randomness comes from config.seed only
+
+
 CHILD = """
 import sys
 from ladder.distill import TrainConfig, build_sft, train
@@ -78,7 +106,7 @@ def test_sigkill_mid_training_then_resume(tmp_path):
 
     step_at_kill = torch.load(ckpt, weights_only=False)["state"]["step"]
     assert 1 <= step_at_kill < 5
-    with pytest.raises(Exception, match="resume"):  # refusing to overwrite a run silently
+    with pytest.raises(ConfigError, match="resume"):  # refusing to overwrite a run silently
         train(build_sft(TASK, source="gold", limit=12), [], out, TrainConfig(max_steps=5, **TINY), progress=False)
     result = train(build_sft(TASK, source="gold", limit=12), [], out, TrainConfig(max_steps=5, **TINY),
                    resume=True, progress=False)
