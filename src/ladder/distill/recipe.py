@@ -1,11 +1,12 @@
 """``ladder distill`` end to end, top to bottom:
 
     label     the teacher (a model + a rung pipeline) labels the train inputs
-              (or a JSONL of unlabelled inputs); gold labels are not read
+              (or a JSONL of unlabelled inputs), ``jobs`` at once; gold labels are not read
     dataset   chat SFT rows: short instruction + raw input -> teacher's answer
     train     LoRA on the student base (resumable)
     export    GGUF LoRA + Modelfile, registered as "<task>-student"
-    evaluate  teacher pipeline vs student on the test split -> savings report
+    evaluate  teacher pipeline (``jobs`` items at once) vs student on the test split
+              -> savings report
 
 With ``source="gold"`` the label step is skipped and the student learns the task's
 own labels (plain fine-tuning), registered as "<task>-student-gold".
@@ -27,6 +28,8 @@ from .train import TrainConfig, TrainResult, train
 
 @dataclass
 class DistillResult:
+    """What ``distill`` made: the registered student, its training, exports, labels and report."""
+
     out: Path
     student: str  # registered model name
     train: TrainResult
@@ -96,12 +99,12 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
     # evaluate
     if evaluate_after:
         compare(task, done, teacher=teacher, rung=rung, test_limit=test_limit, consistency_n=consistency_n,
-                progress=progress)
+                progress=progress, jobs=jobs)
     return done
 
 
 def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_limit: int | None = 60,
-            consistency_n: int = 10, progress: bool = True) -> None:
+            consistency_n: int = 10, progress: bool = True, jobs: int = 1) -> None:
     """Teacher pipeline vs student (and any other student of the task) on the test split."""
     from ..evals import consistency, evaluate
     from ..models import get_model, registered
@@ -116,7 +119,9 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
     for r, model in ((build_rung(rung), teacher_model), (Student(model=get_model(done.student)), None)):
         if model is None:
             r.name = "student" if done.student.endswith("-student") else done.student
-        res = evaluate(task, r, model or teacher_model, test, data="test", progress=progress)
+        # a remote teacher answers jobs items at once; the student is local (llama.cpp runs one at a time)
+        res = evaluate(task, r, model or teacher_model, test, data="test", progress=progress,
+                       jobs=jobs if model is not None else 1)
         c = consistency(task, r, model or teacher_model, test[:consistency_n]) if consistency_n else {}
         res.summary["consistency"] = c or None
         summaries.append(res.summary)

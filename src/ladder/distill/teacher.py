@@ -40,6 +40,8 @@ from ..tasks import Task
 
 @dataclass
 class LabelStats:
+    """Counts of one ``label`` call (the records themselves are in ``path``)."""
+
     path: Path
     total: int  # inputs asked for
     labelled: int  # records in the file now

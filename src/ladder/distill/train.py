@@ -46,6 +46,8 @@ from .pretrain import encode_texts
 
 @dataclass
 class TrainResult:
+    """What a training run did and where it left the student (also ``<out>/train.json``)."""
+
     out: Path
     adapter: Path  # PEFT adapter dir (or the full model dir for method="full")
     base: Base
