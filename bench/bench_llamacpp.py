@@ -23,6 +23,7 @@ os.environ.setdefault("LADDER_LOG", "0")  # measure the backend, not the SQLite 
 from llama_cpp import Llama  # noqa: E402
 
 from ladder.models import get_model  # noqa: E402
+from ladder.models.llamacpp import model_params  # noqa: E402
 from ladder.models.base import as_messages  # noqa: E402
 
 PROMPT_BODY = ("The history of tea begins in southwest China. " * 40).strip()
@@ -72,8 +73,9 @@ def main(argv=None):
     ours = get_model(args.model)
     messages = [{"role": "user", "content": f"{PROMPT_BODY}\n\n{ASK}"}]
     prompt = ours.render(as_messages(messages))
-    raw = Llama(model_path=ours.path, n_ctx=ours.n_ctx, n_threads=ours.n_threads,
-                n_threads_batch=ours.n_threads, n_batch=512, verbose=False)
+    with model_params(use_extra_bufts=ours.extra_buffers):  # the same weights layout as ours
+        raw = Llama(model_path=ours.path, n_ctx=ours.n_ctx, n_threads=ours.n_threads,
+                    n_threads_batch=ours.n_threads, n_batch=512, verbose=False)
     print(f"model {ours.name} ({os.path.basename(ours.path)}), threads {ours.n_threads}, "
           f"repeats {args.repeats}, max_tokens {args.max_tokens}")
 

@@ -58,10 +58,17 @@ def test_streaming_pieces_join_to_the_text(smollm2):
 
 
 def test_multibyte_text_streams_whole_characters(smollm2):
-    stream = smollm2.stream("Translate to Chinese: thank you very much", max_tokens=16)
-    for piece in stream:
-        piece.encode("utf-8")  # never half a character
-    assert stream.response.text
+    """A CJK character spans several byte-level tokens; each streamed piece must hold
+    whole characters only (a half character would decode to U+FFFD)."""
+    stream = smollm2.stream("请用中文回答：你好吗？今天天气怎么样？", max_tokens=24)
+    pieces = list(stream)
+    text = stream.response.text
+    assert any(ord(c) > 0x2E80 for c in text), text  # the answer holds CJK characters
+    assert stream.response.completion_tokens > len(pieces) or any(len(p.encode()) > 3 for p in pieces)
+    for piece in pieces:
+        assert "\ufffd" not in piece, pieces
+        assert piece.encode("utf-8").decode("utf-8") == piece  # round-trips: whole characters
+    assert "".join(pieces) == text
 
 
 def test_calls_are_logged_with_the_exact_prompt(smollm2):
@@ -119,19 +126,20 @@ def test_greedy_grammar_fast_path_gives_the_same_text_as_the_full_grammar_chain(
     made = []
     real = llamacpp.GreedyGrammar
 
-    def spy(llm, grammar):
-        made.append(real(llm, grammar))
+    def spy(*args, **kwargs):
+        made.append(real(*args, **kwargs))
         return made[-1]
 
     prompts = ["Lunch at Starbucks yesterday, 180 dollars", "地铁 5 块", "Paid the rent: 12,000 on March 2",
                "ユニクロで 3990 円のシャツ"]
     system = "Extract the expense as JSON."
     monkeypatch.setattr(llamacpp, "GreedyGrammar", spy)
-    fast = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=80, attempts=1).text for p in prompts]
+    fast = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=160, attempts=1).text for p in prompts]
     assert len(made) == len(prompts) and all(g.smpl is None for g in made)  # used, then freed
+    assert not any(g.closing_steps for g in made)  # the plain fast path (closing is tested in test_grammar)
     assert sum(g.full_passes for g in made) > 0 and sum(g.steps for g in made) > sum(g.full_passes for g in made)
-    monkeypatch.setattr(llamacpp, "GreedyGrammar", lambda llm, grammar: None)  # llama-cpp-python's chain
-    chain = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=80, attempts=1).text for p in prompts]
+    monkeypatch.setattr(llamacpp, "GreedyGrammar", lambda *a, **k: None)  # llama-cpp-python's chain
+    chain = [smollm2.generate(p, system=system, schema=EXPENSE_LIKE, max_tokens=160, attempts=1).text for p in prompts]
     assert fast == chain
     for text in fast:
         assert validate(EXPENSE_LIKE, text)[1] is None
@@ -150,3 +158,20 @@ def test_llama_cpp_extra_buffers_are_off_through_the_model_params_seam(smollm2):
     assert smollm2.llama.model_params.use_extra_bufts is False
     assert llama_cpp.llama_model_default_params().use_extra_bufts is True  # restored after loading
     assert smollm2.generate("Say hello to the world.", max_tokens=4).completion_tokens > 0  # multi-token prompt
+
+
+def test_llama_cpp_log_lines_go_to_the_logger_not_stderr(capfd, caplog):
+    """llama-cpp-python prints some llama.cpp lines even with verbose=False (Gemma: "using
+    full-size SWA cache"); ours go to the ladder.llama_cpp logger."""
+    import logging
+
+    from ladder.models import get_model
+
+    caplog.set_level(logging.DEBUG, logger="ladder.llama_cpp")
+    gemma = get_model("gemma3-270m", n_ctx=640)  # a fresh load (no other test uses this n_ctx)
+    try:
+        assert gemma.generate("hi", max_tokens=2, log=False).completion_tokens > 0
+    finally:
+        gemma.close()
+    assert "llama" not in capfd.readouterr().err
+    assert any("SWA" in r.getMessage() for r in caplog.records if r.name == "ladder.llama_cpp")

@@ -7,20 +7,21 @@ text the model saw, then drive ``Llama.generate`` token by token: that gives exa
 token counts, time to first token, and the prefix-cache hit (llama.cpp keeps the
 KV cache of the previous prompt and only evaluates the new suffix).
 
-A JSON schema becomes a llama.cpp grammar, so output is valid by construction
-(unless cut off by max_tokens). Greedy decoding under a grammar checks the argmax
-token first and scores the whole vocabulary against the grammar only when the
-grammar rejects it (``GreedyGrammar``; llama.cpp's own sampler does the same). One loaded Llama is shared by every Model object
-with the same file and settings; a lock serializes calls, as llama.cpp contexts
-are not thread-safe.
+The chat template is rendered by ``templates.render`` (shared with training). A JSON
+schema becomes a llama.cpp grammar and greedy decoding under it uses ``GreedyGrammar``
+(both in ``grammar.py``): output is complete, valid JSON by construction. Here: the
+thread policy, the process-wide cache of loaded models (one Llama per file and
+settings, shared by every Model object; a lock serializes calls, as llama.cpp contexts
+are not thread-safe), and the decode loop.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
+import ctypes
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -30,6 +31,7 @@ from ..errors import ConfigError, ModelError, require
 from ..schema import schema_key
 from . import templates
 from .base import Done, Model, Request
+from .grammar import GreedyGrammar, compile_grammar, greedy_sampler, minimal_json
 from .templates import CHAT_TEMPLATES  # noqa: F401  (old import path; use ladder.models.templates)
 
 def physical_cores() -> int:
@@ -81,6 +83,7 @@ def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bo
     with _loaded_lock:
         if key not in _loaded:
             llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "Running GGUF models")
+            _quiet_llama_log(llama_cpp)
             with open(path, "rb") as f:
                 if f.read(4) != b"GGUF":
                     raise ConfigError(
@@ -98,6 +101,24 @@ def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bo
                 raise ModelError(f"llama.cpp could not load {path}: {e}") from e
             _loaded[key] = (llm, threading.Lock())
         return _loaded[key]
+
+
+_log_callback = None  # the ctypes callback handed to llama.cpp; kept alive here
+log = logging.getLogger("ladder.llama_cpp")
+
+
+def _quiet_llama_log(llama_cpp) -> None:
+    """Send llama.cpp's own log lines to the ``ladder.llama_cpp`` logger (DEBUG) instead of
+    stderr: llama-cpp-python's callback prints some of them even with verbose=False
+    (e.g. Gemma's "using full-size SWA cache"), which litters the demo's output."""
+    global _log_callback
+    if _log_callback is None:
+        @llama_cpp.llama_log_callback
+        def callback(level, text, user_data):
+            log.debug("%s", text.decode("utf-8", errors="replace").rstrip("\n"))
+
+        _log_callback = callback
+        llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
 @contextlib.contextmanager
@@ -129,72 +150,6 @@ def model_params(**overrides):
         module.llama_cpp.llama_model_default_params = real
 
 
-@functools.lru_cache(maxsize=64)
-def _grammar(key: str, vocab):
-    """JSON Schema -> checked llama.cpp grammar.
-
-    llama-cpp-python's Python converter mishandles three common things: regex
-    shorthands (``\\d`` becomes a literal) and ``"type": [..]`` lists (string
-    bounds are dropped, so a small model can loop inside a string), and it lets
-    raw control characters into strings. We rewrite all three. A grammar llama.cpp cannot parse would crash the sampler, so it
-    is compiled once here and refused with a clear error instead.
-    """
-    import llama_cpp
-    from llama_cpp import LlamaGrammar
-
-    schema = _normalize(json.loads(key))
-    try:
-        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-    except (AssertionError, ValueError, KeyError, NotImplementedError) as e:
-        raise ConfigError(f"This JSON Schema cannot be turned into a llama.cpp grammar: {e}") from None
-    # JSON strings may not hold raw control characters (the converter allows them).
-    grammar._grammar = grammar._grammar.replace('char ::= [^"\\\\]', 'char ::= [^"\\\\\\x7F\\x00-\\x1F]')
-    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
-    if not sampler:
-        raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema; simplify the "
-                          "schema (patterns, formats) or call without constrained decoding.")
-    llama_cpp.llama_sampler_free(sampler)
-    return grammar
-
-
-_SHORTHANDS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": " \\t\\n\\r"}
-
-
-def _normalize(schema):
-    """Rewrite what the grammar converter gets wrong (see _grammar)."""
-    if isinstance(schema, list):
-        return [_normalize(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: _normalize(v) if k not in ("enum", "const", "pattern", "required") else v
-           for k, v in schema.items()}
-    if isinstance(out.get("pattern"), str):
-        out["pattern"] = _expand_shorthands(out["pattern"])
-    types = out.get("type")
-    if isinstance(types, list):
-        rest = {k: v for k, v in out.items() if k != "type"}
-        out = {"anyOf": [{**rest, "type": t} for t in types]}
-    return out
-
-
-def _expand_shorthands(pattern: str) -> str:
-    out, i, in_class = "", 0, False
-    while i < len(pattern):
-        two = pattern[i:i + 2]
-        if two in _SHORTHANDS:
-            out += _SHORTHANDS[two] if in_class else f"[{_SHORTHANDS[two]}]"
-            i += 2
-            continue
-        if pattern[i] == "\\":
-            out += two
-            i += 2
-            continue
-        in_class = {"[": True, "]": False}.get(pattern[i], in_class)
-        out += pattern[i]
-        i += 1
-    return out
-
-
 class LlamaCppModel(Model):
     constrains_decoding = True
     supports_tools = False  # tools go through constrained JSON (ladder.agents)
@@ -212,6 +167,7 @@ class LlamaCppModel(Model):
         self.n_threads = n_threads or physical_cores()
         self.lora = str(lora) if lora else None
         self.extra_buffers = extra_buffers  # llama.cpp's AMX/repacked weights (see model_params)
+        self._reserves: dict[str, int] = {}  # schema key -> closing reserve in tokens
         self._template: str | None = None  # jinja, set on first use (needs the loaded file)
 
     @property
@@ -251,7 +207,8 @@ class LlamaCppModel(Model):
         opts = request.options
         with self.lock:
             llm = self.llama
-            grammar = _grammar(schema_key(request.schema), llm._model.vocab) if request.schema else None
+            key = schema_key(request.schema) if request.schema else None
+            grammar = compile_grammar(key, llm._model.vocab) if key else None
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=not self._bos_in_template, special=True)
             if len(tokens) + opts.max_tokens > self.n_ctx:
                 raise ConfigError(
@@ -263,18 +220,23 @@ class LlamaCppModel(Model):
                 llm.set_seed(opts.seed)
             stop_ids = {llm.token_eos()} | {t for t in _single_tokens(llm, self._stops)}
             out_ids: list[int] = []
-            fast = GreedyGrammar(llm, grammar) if grammar is not None and not opts.temperature else None
-            if fast:  # Llama.generate builds its sampler with _init_sampler: hand it ours
-                llm._init_sampler = lambda **_: fast
-            try:
-                finish = yield from self._decode(llm, tokens, grammar if not fast else None, opts, stop_ids, out_ids)
-            finally:
-                if fast:
-                    del llm._init_sampler
-                    llm._sampler = None
-                    fast.close()
+            # Greedy under a grammar: our sampler (grammar.py); sampling: llama.cpp's chain.
+            fast = (GreedyGrammar(llm, grammar, opts.max_tokens, self._reserve(key))
+                    if grammar is not None and not opts.temperature else None)
+            if fast is None:
+                finish = yield from self._decode(llm, tokens, grammar, opts, stop_ids, out_ids)
+            else:
+                with greedy_sampler(llm, fast):
+                    finish = yield from self._decode(llm, tokens, None, opts, stop_ids, out_ids)
         yield Done(prompt_tokens=len(tokens), completion_tokens=len(out_ids), cached_tokens=cached,
                    finish_reason=finish, prompt=prompt)
+
+    def _reserve(self, key: str) -> int:
+        """Tokens kept to close a JSON answer of this schema (see GreedyGrammar)."""
+        if key not in self._reserves:
+            # 1.5x: the grammar may force a literal in more tokens than the text alone takes
+            self._reserves[key] = self.count_tokens(minimal_json(json.loads(key))) * 3 // 2 + 4
+        return self._reserves[key]
 
     def _decode(self, llm, tokens, grammar, opts, stop_ids, out_ids) -> Generator[str, None, str]:
         """Yield text pieces, appending token ids to ``out_ids``; return the finish reason."""
@@ -318,60 +280,6 @@ class LlamaCppModel(Model):
         with _loaded_lock:
             for key in [k for k in _loaded if k[0] == self.path]:
                 _loaded.pop(key)[0].close()
-
-
-class GreedyGrammar:
-    """Greedy sampling under a grammar, for ``Llama.generate``.
-
-    llama-cpp-python's sampler chain applies the grammar to every token of the
-    vocabulary at every step (49k for SmolLM2, 262k for Gemma 3), which made a
-    constrained token ~1.6x as slow as a free one. Here the argmax token is checked
-    alone; only if the grammar rejects it is the whole vocabulary masked and the
-    best allowed token taken. Either way the result is the greedy choice among the
-    tokens the grammar allows, as before (tested: same text as the chain).
-    """
-
-    def __init__(self, llm, grammar):
-        import ctypes
-
-        import llama_cpp
-        import numpy as np
-
-        self.lib, self.np, self.ctypes = llama_cpp, np, ctypes
-        self.n_vocab = llm.n_vocab()
-        self.smpl = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, grammar._grammar.encode(),
-                                                         grammar._root.encode())
-        if not self.smpl:
-            raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema.")
-        self.one = (llama_cpp.llama_token_data * 1)()
-        self.all = (llama_cpp.llama_token_data * self.n_vocab)()
-        self.all_view = np.ctypeslib.as_array(self.all)  # fields id, logit, p
-        self.all_view["id"] = np.arange(self.n_vocab, dtype=np.int32)
-        self.full_passes = self.steps = 0
-
-    def _apply(self, data, size: int) -> None:
-        arr = self.lib.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
-        self.lib.llama_sampler_apply(self.smpl, self.ctypes.byref(arr))
-
-    def sample(self, ctx, idx: int = -1) -> int:
-        np = self.np
-        logits = np.ctypeslib.as_array(self.lib.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
-        token = int(np.argmax(logits))
-        self.one[0].id, self.one[0].logit, self.one[0].p = token, float(logits[token]), 0.0
-        self._apply(self.one, 1)
-        if self.one[0].logit == float("-inf"):  # rejected: mask the whole vocabulary
-            self.full_passes += 1
-            self.all_view["logit"] = logits
-            self._apply(self.all, self.n_vocab)
-            token = int(np.argmax(self.all_view["logit"]))
-        self.lib.llama_sampler_accept(self.smpl, token)
-        self.steps += 1
-        return token
-
-    def close(self) -> None:
-        if self.smpl:
-            self.lib.llama_sampler_free(self.smpl)
-            self.smpl = None
 
 
 def _prefix_hit(llm, tokens: list[int]) -> int:

@@ -1,0 +1,332 @@
+"""JSON Schema -> llama.cpp grammar, and the greedy sampler that decodes under it.
+
+Three pieces, used by the llama.cpp backend:
+
+- ``compile_grammar(key, vocab)``: the schema rewritten where llama-cpp-python's converter
+  gets it wrong (``_normalize``), bounded where a small model would loop (DEFAULT_MAX_LENGTH,
+  DEFAULT_MAX_ITEMS), compiled once and checked (cached per schema).
+- ``GreedyGrammar``: greedy sampling under that grammar, checking the argmax token first
+  (fast), and closing the JSON when the token budget runs out (``reserve``), so greedy
+  constrained output is complete, valid JSON for any schema (bench/bench_grammar.py).
+- ``greedy_sampler(llm, sampler)``: the one seam where ``Llama.generate`` is handed our
+  sampler (it builds its own with ``Llama._init_sampler``); a test fails if
+  llama-cpp-python changes that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+
+# A schema string or array without a bound gets these (tested by bench_grammar.py): under
+# greedy decoding a 135M model otherwise repeats itself inside a string until max_tokens.
+DEFAULT_MAX_LENGTH = 200  # characters
+DEFAULT_MAX_ITEMS = 16
+_SHORTHANDS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": " \\t\\n\\r"}
+_UNBOUNDED_OK = ("enum", "const", "pattern", "format", "maxLength")  # strings already bounded
+
+
+@functools.lru_cache(maxsize=64)
+def compile_grammar(key: str, vocab):
+    """JSON Schema (``schema_key`` text) -> checked llama.cpp grammar.
+
+    llama-cpp-python's Python converter mishandles three common things: regex
+    shorthands (``\\d`` becomes a literal) and ``"type": [..]`` lists (string
+    bounds are dropped, so a small model can loop inside a string), and it lets
+    raw control characters into strings. We rewrite all three. A grammar llama.cpp
+    cannot parse would crash the sampler, so it is compiled once here and refused
+    with a clear error instead.
+    """
+    import llama_cpp
+    from llama_cpp import LlamaGrammar
+
+    schema = bound(_normalize(json.loads(key)))
+    try:
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+    except (AssertionError, ValueError, KeyError, NotImplementedError, RecursionError) as e:
+        raise ConfigError(f"This JSON Schema cannot be turned into a llama.cpp grammar: {e}") from None
+    # JSON strings may not hold raw control characters (the converter allows them).
+    grammar._grammar = grammar._grammar.replace('char ::= [^"\\\\]', 'char ::= [^"\\\\\\x7F\\x00-\\x1F]')
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
+    if not sampler:
+        raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema; simplify the "
+                          "schema (patterns, formats) or call without constrained decoding.")
+    llama_cpp.llama_sampler_free(sampler)
+    return grammar
+
+
+def _normalize(schema):
+    """Rewrite what the grammar converter gets wrong (see compile_grammar)."""
+    if isinstance(schema, list):
+        return [_normalize(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _normalize(v) if k not in ("enum", "const", "pattern", "required") else v
+           for k, v in schema.items()}
+    if isinstance(out.get("pattern"), str):
+        out["pattern"] = _expand_shorthands(out["pattern"])
+    types = out.get("type")
+    if isinstance(types, list):
+        rest = {k: v for k, v in out.items() if k != "type"}
+        out = {"anyOf": [{**rest, "type": t} for t in types]}
+    return out
+
+
+def _expand_shorthands(pattern: str) -> str:
+    out, i, in_class = "", 0, False
+    while i < len(pattern):
+        two = pattern[i:i + 2]
+        if two in _SHORTHANDS:
+            out += _SHORTHANDS[two] if in_class else f"[{_SHORTHANDS[two]}]"
+            i += 2
+            continue
+        if pattern[i] == "\\":
+            out += two
+            i += 2
+            continue
+        in_class = {"[": True, "]": False}.get(pattern[i], in_class)
+        out += pattern[i]
+        i += 1
+    return out
+
+
+def bound(schema, max_length: int | None = None, max_items: int | None = None):
+    """Give every unbounded string a maxLength and every unbounded array a maxItems
+    (a ``minLength``/``minItems`` above the default raises the bound to it). Applied
+    to a ``_normalize``d schema, where each ``type`` is a single name."""
+    max_length = DEFAULT_MAX_LENGTH if max_length is None else max_length
+    max_items = DEFAULT_MAX_ITEMS if max_items is None else max_items
+    if isinstance(schema, list):
+        return [bound(s, max_length, max_items) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: v if k in ("enum", "const", "required") else bound(v, max_length, max_items)
+           for k, v in schema.items()}
+    if out.get("type") == "string" and max_length and not any(k in out for k in _UNBOUNDED_OK):
+        out["maxLength"] = max(max_length, out.get("minLength", 0))
+    if out.get("type") == "array" and max_items and "maxItems" not in out:
+        out["maxItems"] = max(max_items, out.get("minItems", 0))
+    return out
+
+
+def minimal_json(schema, defs: dict | None = None, depth: int = 0) -> str:
+    """A short JSON text of the schema's shape (required keys, empty strings, first enum
+    values), for sizing the token reserve that closes an answer; approximate by design
+    (a pattern becomes a 10-character placeholder)."""
+    defs = schema.get("$defs", {}) if defs is None and isinstance(schema, dict) else (defs or {})
+    if not isinstance(schema, dict) or depth > 8:
+        return "null"
+    if "$ref" in schema:
+        return minimal_json(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs, depth + 1)
+    if "const" in schema:
+        return json.dumps(schema["const"], ensure_ascii=False)
+    if schema.get("enum"):
+        return json.dumps(schema["enum"][0], ensure_ascii=False)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return min((minimal_json(s, defs, depth + 1) for s in schema[key]), key=len)
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "null" in types:
+        return "null"
+    kind = types[0]
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        items = [f"{json.dumps(k, ensure_ascii=False)}: {minimal_json(props.get(k, {}), defs, depth + 1)}"
+                 for k in schema.get("required", [])]
+        return "{" + ", ".join(items) + "}"
+    if kind == "array":
+        item = minimal_json(schema.get("items", {}), defs, depth + 1)
+        return "[" + ", ".join([item] * schema.get("minItems", 0)) + "]"
+    if kind == "string":
+        n = 10 if "pattern" in schema or "format" in schema else schema.get("minLength", 0)
+        return '"' + "x" * n + '"'
+    if kind in ("integer", "number"):
+        return "0"
+    if kind == "boolean":
+        return "false"
+    return "null"
+
+
+class GreedyGrammar:
+    """Greedy sampling under a grammar, for ``Llama.generate``.
+
+    llama-cpp-python's sampler chain applies the grammar to every token of the
+    vocabulary at every step (49k for SmolLM2, 262k for Gemma 3), which made a
+    constrained token ~1.6x as slow as a free one. Here the argmax token is checked
+    alone; only if the grammar rejects it is the whole vocabulary masked and the
+    best allowed token taken. Either way the result is the greedy choice among the
+    tokens the grammar allows, as before (tested: same text as the chain).
+
+    Closing: once ``max_tokens - reserve`` tokens are out, each step takes the allowed
+    token that closes the most (inside a string: ``"`` then ``}``/``]``; outside: runs of
+    ``}``/``]``), else a minimal value (``null``, ``0``, ``""``, ``[]``...), else the
+    model's best allowed token; so a string the model would repeat forever is closed in
+    time and the JSON is complete. Whether the output is inside a string is tracked from
+    the bytes accepted (``_lex``).
+    ``reserve`` is sized from the schema's minimal instance (``minimal_json``).
+    """
+
+    def __init__(self, llm, grammar, max_tokens: int | None = None, reserve: int = 0,
+                 repeat_guard: bool = True):
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+
+        self.lib, self.np, self.ctypes = llama_cpp, np, ctypes
+        self.n_vocab = llm.n_vocab()
+        self.smpl = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, grammar._grammar.encode(),
+                                                         grammar._root.encode())
+        if not self.smpl:
+            raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema.")
+        self.one = (llama_cpp.llama_token_data * 1)()
+        self.all = (llama_cpp.llama_token_data * self.n_vocab)()
+        self.all_view = np.ctypeslib.as_array(self.all)  # fields id, logit, p
+        self.all_view["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self.close_from = None if max_tokens is None else max(0, max_tokens - reserve)
+        self.tables = closing_tables(llm) if self.close_from is not None else None
+        self.in_string = self.escaped = False
+        self.repeat_guard = repeat_guard and self.tables is not None
+        self.in_string_tokens: list[int] = []  # tokens since the current string opened
+        self.full_passes = self.steps = self.closing_steps = self.repeats_cut = 0
+
+    def _apply(self, data, size: int) -> None:
+        arr = self.lib.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
+        self.lib.llama_sampler_apply(self.smpl, self.ctypes.byref(arr))
+
+    def sample(self, ctx, idx: int = -1) -> int:
+        np = self.np
+        logits = np.ctypeslib.as_array(self.lib.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
+        if self.close_from is not None and (self.steps >= self.close_from or self._repeating()):
+            token = self._closing(logits)
+        else:
+            token = int(np.argmax(logits))
+            self.one[0].id, self.one[0].logit, self.one[0].p = token, float(logits[token]), 0.0
+            self._apply(self.one, 1)
+            if self.one[0].logit == float("-inf"):  # rejected: mask the whole vocabulary
+                token = self._best_allowed(logits)
+        self.lib.llama_sampler_accept(self.smpl, token)
+        if self.tables is not None:
+            self._lex(token)
+        self.steps += 1
+        return token
+
+    def _best_allowed(self, logits) -> int:
+        self.full_passes += 1
+        self.all_view["logit"] = logits
+        self._apply(self.all, self.n_vocab)
+        return int(self.np.argmax(self.all_view["logit"]))
+
+    def _closing(self, logits) -> int:
+        """The allowed token that ends the answer soonest: the end of generation once the
+        JSON is complete; else the best closer; else the longest non-space token (forced
+        literals such as a key go in as few tokens as possible); likeliest among equals."""
+        np = self.np
+        self.closing_steps += 1
+        best = self._best_allowed(logits)
+        masked = self.all_view["logit"]
+        allowed = masked != -np.inf
+        t = self.tables
+        if allowed[t.eog].any():
+            return int(t.eog[np.argmax(np.where(allowed[t.eog], masked[t.eog], -np.inf))])
+        for score in (t.in_string if self.in_string else t.outside, t.length):
+            ranked = np.where(allowed, score, 0)
+            top = ranked.max()
+            if top > 0:
+                return int(np.argmax(np.where(ranked == top, masked, -np.inf)))
+        return best
+
+    def _repeating(self) -> bool:
+        """Inside a string, the same block of 2-24 tokens three times running: a greedy
+        loop that would only end at the bound, so the string is closed now."""
+        seq = self.in_string_tokens
+        if not (self.repeat_guard and self.in_string) or len(seq) < 6:
+            return False
+        for p in range(2, min(24, len(seq) // 3) + 1):
+            if seq[-p:] == seq[-2 * p:-p] == seq[-3 * p:-2 * p]:
+                if len(set(seq[-p:])) > 1:  # "aaaa" or "----" may be meant
+                    self.repeats_cut += 1
+                    return True
+        return False
+
+    def _lex(self, token: int) -> None:
+        """Track whether the output is inside a JSON string (bytes: '"' and '\\' are ASCII)."""
+        was = self.in_string
+        for byte in self.tables.pieces[token]:
+            if self.escaped:
+                self.escaped = False
+            elif self.in_string and byte == 92:  # backslash
+                self.escaped = True
+            elif byte == 34:  # quote
+                self.in_string = not self.in_string
+        if self.in_string and was:
+            self.in_string_tokens.append(token)
+        else:
+            self.in_string_tokens = []
+
+    def close(self) -> None:
+        if self.smpl:
+            self.lib.llama_sampler_free(self.smpl)
+            self.smpl = None
+
+
+@dataclass
+class ClosingTables:
+    """Per token of a vocabulary: its bytes, and how well it closes the JSON."""
+
+    pieces: list[bytes]
+    in_string: object  # np.ndarray: 1 + closers for '"' then only '}'/']'/spaces, else 0
+    outside: object  # np.ndarray: the number of '}'/']' for a run of them; 0.5 (+ closers) for a minimal value
+    length: object  # np.ndarray: bytes without surrounding spaces
+    eog: object  # np.ndarray of end-of-generation token ids
+
+
+_TABLES: dict[int, tuple] = {}  # id(llm._model) -> (that model, kept so the id stays its own; ClosingTables)
+_MINIMAL = ('""', "null", "0", "[]", "{}", "false")
+
+
+def closing_tables(llm) -> ClosingTables:
+    import llama_cpp
+    import numpy as np
+
+    key = id(llm._model)
+    if key not in _TABLES or _TABLES[key][0] is not llm._model:
+        n = llm.n_vocab()
+        pieces = [llm.detokenize([tok]) for tok in range(n)]
+        in_string, outside = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+        length = np.array([len(p.strip()) for p in pieces], dtype=np.float32)
+        eog = np.array([t for t in range(n) if llama_cpp.llama_vocab_is_eog(llm._model.vocab, t)], dtype=np.int64)
+        for tok, piece in enumerate(pieces):
+            text = piece.decode("utf-8", errors="replace").strip()
+            closers = text.count("}") + text.count("]")
+            if text.startswith('"') and set(text[1:]) <= set("}] "):
+                in_string[tok] = 1 + closers
+            if text and set(text) <= set("}] "):
+                outside[tok] = closers
+            elif text.rstrip("}] ") in _MINIMAL:
+                outside[tok] = 0.5 + closers
+        _TABLES[key] = (llm._model, ClosingTables(pieces, in_string, outside, length, eog))
+    return _TABLES[key][1]
+
+
+@contextlib.contextmanager
+def greedy_sampler(llm, sampler):
+    """Make ``llm.generate`` sample with ``sampler`` (an object with ``sample(ctx, idx)``).
+
+    ``Llama.generate`` builds its sampler chain with ``self._init_sampler(...)`` and calls
+    ``self._sampler.sample(self._ctx, idx)`` per token; an instance attribute shadows the
+    method for the duration. Callers hold the model's lock. A test reads llama-cpp-python's
+    source and fails if either call changes.
+    """
+    llm._init_sampler = lambda **_: sampler
+    try:
+        yield sampler
+    finally:
+        del llm._init_sampler
+        llm._sampler = None
+        sampler.close()
