@@ -26,8 +26,17 @@ def data_dir() -> Path:
     return path
 
 
+_chosen_path: Path | None = None  # set by the `ladder --log-db` option (use_log_path), not the environment
+
+
+def use_log_path(path: str | Path | None) -> None:
+    """Send this process's call log to ``path`` (None: back to the default)."""
+    global _chosen_path
+    _chosen_path = Path(path) if path else None
+
+
 def log_path() -> Path:
-    return Path(os.environ.get("LADDER_LOG_DB") or data_dir() / "logs.db")
+    return _chosen_path or Path(os.environ.get("LADDER_LOG_DB") or data_dir() / "logs.db")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []

@@ -116,3 +116,22 @@ def test_eval_defaults_to_the_last_climbs_pick():
     out = CliRunner().invoke(cli, ["eval", "--task", "expenses", "--limit", "1", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["rung"] == "few-shot-2" and "last climb's pick" in out.stderr
+
+
+def test_log_db_option_sends_the_log_there_without_touching_the_environment(tmp_path, smollm2):
+    import os
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from ladder.cli import cli
+    from ladder.log import use_log_path
+
+    target = tmp_path / "elsewhere.db"
+    try:
+        result = CliRunner().invoke(cli, ["--log-db", str(target), "prompt", "Hi", "--max-tokens", "3"])
+        assert result.exit_code == 0, result.output
+    finally:
+        use_log_path(None)
+    assert "LADDER_LOG_DB" not in os.environ
+    assert sqlite3.connect(target).execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1

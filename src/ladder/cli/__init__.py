@@ -63,9 +63,9 @@ def cli(log_db):
       ladder logs -n 5                       # what was sent, exactly
     """
     if log_db:
-        import os
+        from ..log import use_log_path
 
-        os.environ["LADDER_LOG_DB"] = log_db
+        use_log_path(log_db)  # this process's log; the environment stays as it was
 
 
 for _name in COMMAND_MODULES:
