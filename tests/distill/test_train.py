@@ -88,11 +88,14 @@ train(rows, [], sys.argv[1], TrainConfig(max_steps=5, **{tiny}), progress=False,
 """
 
 
+KILLED = {**TINY, "dropout": 0.1}  # dropout: the resumed run must also continue the RNG
+
+
 @pytest.mark.slow
-def test_sigkill_mid_training_then_resume(tmp_path):
+def test_sigkill_mid_training_then_resume_exactly(tmp_path):
     out = tmp_path / "run"
     ckpt = out / "checkpoint" / "last.pt"
-    code = CHILD.format(tiny=repr(TINY))
+    code = CHILD.format(tiny=repr(KILLED))
     child = subprocess.Popen([sys.executable, "-c", code, str(out)], env=os.environ.copy())
     deadline = time.time() + 900
     while not ckpt.exists() and child.poll() is None and time.time() < deadline:
@@ -106,10 +109,16 @@ def test_sigkill_mid_training_then_resume(tmp_path):
 
     step_at_kill = torch.load(ckpt, weights_only=False)["state"]["step"]
     assert 1 <= step_at_kill < 5
+    rows = build_sft(TASK, source="gold", limit=12)
+    config = TrainConfig(max_steps=5, **KILLED)
     with pytest.raises(ConfigError, match="resume"):  # refusing to overwrite a run silently
-        train(build_sft(TASK, source="gold", limit=12), [], out, TrainConfig(max_steps=5, **TINY), progress=False)
-    result = train(build_sft(TASK, source="gold", limit=12), [], out, TrainConfig(max_steps=5, **TINY),
-                   resume=True, progress=False)
+        train(rows, [], out, config, progress=False)
+    result = train(rows, [], out, config, resume=True, progress=False)
     assert result.resumed_from_step == step_at_kill
     assert result.steps == 5
     assert json.loads((out / "train.json").read_text())["steps"] == 5
+    # exact: the same batches, dropout masks and updates as a run that was never killed
+    straight = train(rows, [], tmp_path / "straight", config, progress=False)
+    losses = [torch.load(r.out / "checkpoint" / "last.pt", weights_only=False)["state"]["losses"]
+              for r in (result, straight)]
+    assert len(losses[0]) == 5 and losses[0] == losses[1]
