@@ -8,10 +8,10 @@ same run measures the per-token decode time of constrained vs free decoding on t
 same prompts. Prints one table with the ratios.
 
     LADDER_THREADS=1 python bench/bench_grammar.py [--limit 100] [--max-tokens 256]
-        [--mechanism all|none|bound|close|close+guard] [--free-every 5]
+        [--mechanism all|none|bound|close|close+guard] [--free-every 5] [--free-max-tokens 64]
 
-``--mechanism`` ablates what keeps output valid (grammar.py): ``bound`` = default
-maxLength/maxItems in the grammar, ``close`` = closing the JSON as the token budget
+``--mechanism`` ablates what keeps output valid (grammar.py): ``bound`` = the default
+maxLength/maxItems in the grammar (grammar.DEFAULT_MAX_LENGTH/DEFAULT_MAX_ITEMS), ``close`` = closing the JSON as the token budget
 runs out, ``guard`` = closing a string that repeats itself; ``all`` (the default
 behaviour) = all three; ``none`` = the grammar alone (the old behaviour).
 """
@@ -41,7 +41,8 @@ SCHEMAS = {
         {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}),
     "root string": ("Reply to the customer in one short sentence.", {"type": "string"}),
     "array of strings": (
-        "List the key words of the message.", {"type": "array", "items": {"type": "string"}}),
+        'List the key words of the message as a JSON array, e.g. ["word", "word"].',
+        {"type": "array", "items": {"type": "string"}}),
     "nested object": (
         "Extract the customer and a summary of the message.",
         {"type": "object", "properties": {
@@ -199,13 +200,15 @@ def main(argv=None) -> int:
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--mechanism", default="all")
     ap.add_argument("--free-every", type=int, default=5, help="also decode every n-th prompt free (overhead)")
+    ap.add_argument("--free-max-tokens", type=int, default=64, help="free decoding: as long as a typical answer")
     ap.add_argument("--schemas", default=",".join(SCHEMAS), help="comma-separated names")
     args = ap.parse_args(argv)
     set_mechanism(args.mechanism)
     model = get_model("smollm2")
     inputs = INPUTS[: args.limit]
-    print(f"model {model.name}, threads {model.n_threads}, mechanism {args.mechanism}, "
-          f"max_tokens {args.max_tokens}, {len(inputs)} inputs per schema", flush=True)
+    print(f"model {model.name}, threads {model.n_threads}, mechanism {args.mechanism} (default maxLength "
+          f"{grammar.DEFAULT_MAX_LENGTH}, maxItems {grammar.DEFAULT_MAX_ITEMS}), max_tokens {args.max_tokens}, "
+          f"{len(inputs)} inputs per schema", flush=True)
     rows, all_c, all_f = [], [], []
     for name in args.schemas.split(","):
         system, schema = SCHEMAS[name]
@@ -226,7 +229,7 @@ def main(argv=None) -> int:
             if (ms := per_token_ms(r)) is not None:
                 c_ms.append(ms)
             if args.free_every and i % args.free_every == 0:  # same prompt, no schema
-                free = _one(model, text, system + " Answer as JSON.", None, args.max_tokens)
+                free = _one(model, text, system + " Answer as JSON.", None, args.free_max_tokens)
                 if (ms := per_token_ms(free)) is not None:
                     f_ms.append(ms)
         wall = time.perf_counter() - start

@@ -61,12 +61,14 @@ def test_bound_limits_only_unbounded_strings_and_arrays():
         "date": {"type": "string", "format": "date"}, "short": {"type": "string", "maxLength": 3},
         "long": {"type": "string", "minLength": 500}, "tags": {"type": "array", "items": {"type": "string"}},
         "few": {"type": "array", "maxItems": 2}}})
-    p = bound(schema)["properties"]
-    assert p["free"]["anyOf"][0] == {"type": "string", "maxLength": grammar.DEFAULT_MAX_LENGTH}
+    assert bound(schema, 0, 0) == schema
+    p = bound(schema, max_length=200, max_items=7)["properties"]
+    assert p["free"]["anyOf"][0] == {"type": "string", "maxLength": 200}
     assert "maxLength" not in p["enum"] and "maxLength" not in p["date"] and p["short"]["maxLength"] == 3
     assert p["long"]["maxLength"] == 500  # never below minLength
-    assert p["tags"]["maxItems"] == grammar.DEFAULT_MAX_ITEMS
-    assert p["tags"]["items"]["maxLength"] == grammar.DEFAULT_MAX_LENGTH and p["few"]["maxItems"] == 2
+    assert p["tags"]["maxItems"] == 7 and p["tags"]["items"]["maxLength"] == 200 and p["few"]["maxItems"] == 2
+    defaults = bound(schema)["properties"]  # today: arrays only (see grammar.DEFAULT_MAX_LENGTH)
+    assert defaults["tags"]["maxItems"] == grammar.DEFAULT_MAX_ITEMS and "maxLength" not in defaults["free"]["anyOf"][0]
 
 
 @pytest.mark.parametrize("schema", [
@@ -104,7 +106,7 @@ def test_the_json_is_closed_when_the_token_budget_runs_out(smollm2, monkeypatch)
     from ladder.models import llamacpp
 
     real, made = llamacpp.GreedyGrammar, []
-    monkeypatch.setattr(grammar, "DEFAULT_MAX_LENGTH", 0)
+    monkeypatch.setattr(grammar, "DEFAULT_MAX_LENGTH", 0)  # the default today; stated, as this test needs it
     grammar.compile_grammar.cache_clear()
 
     def no_guard(llm, g, max_tokens=None, reserve=0):

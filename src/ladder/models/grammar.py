@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 
-# A schema string or array without a bound gets these (tested by bench_grammar.py): under
-# greedy decoding a 135M model otherwise repeats itself inside a string until max_tokens.
-DEFAULT_MAX_LENGTH = 200  # characters
-DEFAULT_MAX_ITEMS = 16
+# An array without maxItems gets this one (a user's own maxItems wins): greedy decoding
+# can repeat one item until the budget runs out (measured: bench/RESULTS.md). Strings get
+# no default maxLength (DEFAULT_MAX_LENGTH None): closing and the repetition guard keep
+# them valid (measured the same), and a bound would cut long answers short.
+DEFAULT_MAX_LENGTH: int | None = None  # characters
+DEFAULT_MAX_ITEMS: int | None = 32
 _SHORTHANDS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": " \\t\\n\\r"}
 _UNBOUNDED_OK = ("enum", "const", "pattern", "format", "maxLength")  # strings already bounded
 
@@ -95,9 +97,9 @@ def _expand_shorthands(pattern: str) -> str:
 
 
 def bound(schema, max_length: int | None = None, max_items: int | None = None):
-    """Give every unbounded string a maxLength and every unbounded array a maxItems
-    (a ``minLength``/``minItems`` above the default raises the bound to it). Applied
-    to a ``_normalize``d schema, where each ``type`` is a single name."""
+    """Give every unbounded string a maxLength and every unbounded array a maxItems (None:
+    the module default; 0 or None there: no bound; a ``minLength``/``minItems`` above the
+    bound raises it). Applied to a ``_normalize``d schema (each ``type`` a single name)."""
     max_length = DEFAULT_MAX_LENGTH if max_length is None else max_length
     max_items = DEFAULT_MAX_ITEMS if max_items is None else max_items
     if isinstance(schema, list):
