@@ -12,7 +12,8 @@ schema becomes a llama.cpp grammar and greedy decoding under it uses ``GreedyGra
 (both in ``grammar.py``): output is complete, valid JSON by construction. Here: the
 thread policy, the process-wide cache of loaded models (one Llama per file and
 settings, shared by every Model object; a lock serializes calls, as llama.cpp contexts
-are not thread-safe), and the decode loop.
+are not thread-safe), and the decode loop. (~310 lines: loading holds two llama.cpp
+workarounds, ``model_params`` and ``_quiet_llama_log``, each explained where it is.)
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def physical_cores() -> int:
     env = os.environ.get("LADDER_THREADS", "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:
-            from ..errors import ConfigError
             raise ConfigError(f"LADDER_THREADS={env!r} is not a positive integer; unset it or use e.g. 1")
         return int(env)
     try:
