@@ -96,14 +96,13 @@ def _permute(w, n_head: int, n_head_kv: int):
 def export_merged(adapter_dir: str | Path, out: str | Path, base: str) -> Path:
     """Base + adapter merged into plain HF weights (safetensors + tokenizer) in ``out``."""
     from .config import resolve_base
-    from .model import load_base
+    from .model import load_adapter, load_base
 
-    peft = require("peft", "peft", "train", "merging adapters")
-    model, tok = load_base(resolve_base(base))
     method = (Path(adapter_dir) / "ladder_method.txt")
     if method.is_file() and method.read_text().strip() == "full":
         raise ConfigError(f"{adapter_dir} is already a full model: use it directly.")
-    model = peft.PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+    model, tok = load_base(resolve_base(base))
+    model = load_adapter(model, adapter_dir).merge_and_unload()
     out = Path(out)
     model.save_pretrained(out)
     tok.save_pretrained(out)

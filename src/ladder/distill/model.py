@@ -3,6 +3,7 @@ its loss on answer tokens."""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 from ..errors import require
@@ -10,7 +11,8 @@ from .config import Base, TrainConfig
 
 # peft's get_peft_model reads `model.is_gradient_checkpointing`, which transformers 5
 # deprecated (FutureWarning, "use is_activation_checkpointing"). The warning is about
-# peft's code, not ours, and says nothing a user can act on; silenced for that one call.
+# peft's code, not ours, and says nothing a user can act on; silenced around peft's two
+# entry points we call (wrapping a model, loading an adapter), nowhere else.
 _PEFT_GC_WARNING = "`is_gradient_checkpointing` is deprecated"
 
 
@@ -45,9 +47,22 @@ def peft_wrap(model, config: TrainConfig):
         cfg = peft.LoraConfig(task_type="CAUSAL_LM", r=config.r, lora_alpha=config.alpha,
                               lora_dropout=config.dropout, target_modules=targets,
                               use_dora=config.method == "dora")
+    with _quiet_peft():
+        return peft.get_peft_model(model, cfg)
+
+
+def load_adapter(model, adapter):
+    """The base with a saved PEFT adapter on top (a PeftModel)."""
+    peft = require("peft", "peft", "train", "PEFT adapters")
+    with _quiet_peft():
+        return peft.PeftModel.from_pretrained(model, str(adapter))
+
+
+@contextlib.contextmanager
+def _quiet_peft():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_PEFT_GC_WARNING, category=FutureWarning)
-        return peft.get_peft_model(model, cfg)
+        yield
 
 
 def linear_targets(model) -> list[str]:

@@ -30,12 +30,10 @@ def encode_texts(tokenizer, rows: list[dict], max_length: int) -> list[dict]:
 def perplexity(base: str, texts: list[str], adapter: str | Path | None = None, max_length: int = 384) -> float:
     """Held-out perplexity of a base (optionally + adapter) on raw text."""
     from .config import resolve_base
-    from .model import load_base, mean_loss
+    from .model import load_adapter, load_base, mean_loss
 
     model, tok = load_base(resolve_base(base))
     if adapter:
-        import peft
-
-        model = peft.PeftModel.from_pretrained(model, str(adapter))
+        model = load_adapter(model, adapter)
     rows = encode_texts(tok, [{"text": t} for t in texts], max_length)
     return math.exp(mean_loss(model, rows, 4, tok.pad_token_id or 0))
