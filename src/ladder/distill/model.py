@@ -9,10 +9,11 @@ import warnings
 from ..errors import require
 from .config import Base, TrainConfig
 
-# peft's get_peft_model reads `model.is_gradient_checkpointing`, which transformers 5
-# deprecated (FutureWarning, "use is_activation_checkpointing"). The warning is about
-# peft's code, not ours, and says nothing a user can act on; silenced around peft's two
-# entry points we call (wrapping a model, loading an adapter), nowhere else.
+# peft 0.21's PeftModel constructor reads `model.is_gradient_checkpointing`, which
+# transformers 5 deprecated (FutureWarning, "use is_activation_checkpointing"). The warning
+# is about peft's code, not ours, and says nothing a user can act on; silenced around the
+# two peft calls we make (wrapping a model, loading an adapter), nowhere else. (Drop it
+# once peft reads the new name.)
 _PEFT_GC_WARNING = "`is_gradient_checkpointing` is deprecated"
 
 
