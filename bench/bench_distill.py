@@ -11,6 +11,13 @@
     .venv/bin/python bench/bench_distill.py --limit 64 --epochs 2 --label-limit 24 --test-limit 20   # reduced
 
 Prints the savings table and a JSON line; the HTML report lands in --out.
+
+    .venv/bin/python bench/bench_distill.py --teacher-jobs 8     # teacher labelling, jobs 1 vs 8
+
+labels ``--label-limit`` train inputs through a loopback OpenAI-compatible endpoint that
+answers the gold label after ``--latency`` seconds (a stand-in for a remote teacher),
+sequentially and with ``--teacher-jobs`` at once: wall times, their ratio, and whether
+the two label files hold the same records (latencies aside).
 """
 
 from __future__ import annotations
@@ -34,7 +41,11 @@ def main(argv=None):
     ap.add_argument("--consistency-n", type=int, default=10)
     ap.add_argument("--out", default="bench/out/distill")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--teacher-jobs", type=int, default=None, help="only benchmark teacher labelling, jobs 1 vs N")
+    ap.add_argument("--latency", type=float, default=0.25, help="seconds the loopback teacher takes per answer")
     args = ap.parse_args(argv)
+    if args.teacher_jobs:
+        return bench_teacher_jobs(args.teacher_jobs, args.label_limit, args.latency, Path(args.out))
 
     from ladder.distill import TrainConfig, distill
     from ladder.distill.recipe import compare
@@ -82,6 +93,55 @@ def main(argv=None):
     }
     print(json.dumps(result))
     return 0
+
+
+def bench_teacher_jobs(jobs: int, n: int, latency: float, out: Path) -> int:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from ladder.distill import label, read_labels
+    from ladder.models.openai import OpenAIModel
+    from ladder.tasks import load_task
+
+    task = load_task("expenses")
+    items = task.train[:n]
+
+    class Teacher(BaseHTTPRequestHandler):  # /v1/chat/completions: the gold label, after `latency` s
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            last = body["messages"][-1]["content"]
+            answer = next((ex.expected for ex in items if ex.input["text"] in last), {})
+            time.sleep(latency)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")  # the backend streams (SSE)
+            self.end_headers()
+            text = json.dumps(answer, ensure_ascii=False)
+            for c in [{"choices": [{"delta": {"content": text}, "finish_reason": "stop"}]},
+                      {"choices": [], "usage": {"prompt_tokens": 500, "completion_tokens": 30}}]:
+                self.wfile.write(f"data: {json.dumps(c)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Teacher)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    teacher = OpenAIModel("teacher", base_url=f"http://127.0.0.1:{httpd.server_address[1]}/v1", concurrency=jobs)
+    out.mkdir(parents=True, exist_ok=True)
+    walls, files = {}, {}
+    for j in (1, jobs):
+        files[j] = out / f"labels-jobs{j}.jsonl"
+        files[j].unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        label(task, [ex.input for ex in items], teacher, "zero-shot", files[j], jobs=j, progress=False)
+        walls[j] = time.perf_counter() - t0
+    httpd.shutdown()
+    same = [[{k: v for k, v in r.items() if k != "latency_s"} for r in read_labels(files[j])] for j in (1, jobs)]
+    result = {"items": len(items), "latency_s": latency, "jobs": jobs, "wall_jobs1_s": round(walls[1], 2),
+              f"wall_jobs{jobs}_s": round(walls[jobs], 2), "speedup": round(walls[1] / walls[jobs], 2),
+              "same_records": same[0] == same[1], "kept": sum(r["kept"] for r in same[0])}
+    print(json.dumps(result))
+    return 0 if result["same_records"] else 1
 
 
 if __name__ == "__main__":
