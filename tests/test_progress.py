@@ -29,3 +29,11 @@ def test_without_lines_a_piped_bar_shows_only_its_final_state(capsys):
         bar.advance(postfix="exact 1/2")
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and "eval zero-shot" in out[0] and "2/2" in out[0] and "exact 1/2" in out[0]
+
+
+def test_a_bar_can_start_without_a_total_and_learn_it_and_its_label_later(capsys):
+    with Progress("ingesting", None, lines=True) as bar:  # before the files are counted
+        bar.update(0, label="notes.md", total=3)
+        bar.update(2, label="manual.pdf")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("notes.md 0/3") and lines[1].startswith("manual.pdf 2/3")
