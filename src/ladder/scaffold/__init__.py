@@ -146,11 +146,13 @@ def task_yaml(draft: Draft, source: str | Path, seed: int) -> str:
 def instructions(draft: Draft) -> str:
     """A first, plain instruction from the field names and the schema."""
     given = " and ".join(", ".join(draft.inputs).rsplit(", ", 1))
-    if draft.outputs == ["expected"]:  # task-format rows name no output
-        return f"Given the {given}, give the expected output as JSON.\n"
-    if len(draft.outputs) == 1:
-        values = [v for v in draft.schema.get("enum", []) if v is not None]
-        if values:
-            return f"Given the {given}, answer with the {draft.outputs[0]}: one of {', '.join(map(str, values))}.\n"
-        return f"Given the {given}, write the {draft.outputs[0]}.\n"
-    return f"Given the {given}, fill in {', '.join(draft.outputs)}.\n"
+    noun = "label" if draft.outputs == ["expected"] else draft.outputs[0]  # task-format rows name none
+    fields = list(draft.schema.get("properties", {}))
+    values = [v for v in draft.schema.get("enum", []) if v is not None]
+    if fields:
+        return f"Given the {given}, fill in {', '.join(fields)}.\n"
+    if values:
+        return f"Given the {given}, answer with its {noun}, one of: {', '.join(map(str, values))}.\n"
+    if "string" in str(draft.schema.get("type")):
+        return f"Given the {given}, write the {noun}.\n"
+    return f"Given the {given}, give the {noun}.\n"
