@@ -1,5 +1,6 @@
 """The llama.cpp backend with the real bundled model (greedy, short outputs)."""
 
+import json
 import datetime
 import random
 
@@ -175,3 +176,19 @@ def test_llama_cpp_log_lines_go_to_the_logger_not_stderr(capfd, caplog):
         gemma.close()
     assert "llama" not in capfd.readouterr().err
     assert any("SWA" in r.getMessage() for r in caplog.records if r.name == "ladder.llama_cpp")
+
+
+def test_a_short_budget_leaves_the_model_its_own_choice(smollm2, monkeypatch):
+    """An intent label in 16 tokens: closing starts early (the reserve is most of the
+    budget) but must never pick the label: every answer is the plain greedy one
+    (llama-cpp-python's chain); only whitespace may differ."""
+    from ladder.models import llamacpp
+
+    schema = {"type": "object", "required": ["intent"], "additionalProperties": False,
+              "properties": {"intent": {"enum": ["record", "ask", "correct", "undo"]}}}
+    system = "Classify: record (a new expense), ask (a question), correct (fix the last entry), undo."
+    prompts = ["Lunch 12 dollars at Subway", "how much did I spend on food?", "delete that", "wrong, it was 90"]
+    fast = [smollm2.generate(p, system=system, schema=schema, max_tokens=16, attempts=1).text for p in prompts]
+    monkeypatch.setattr(llamacpp, "GreedyGrammar", lambda *a, **k: None)
+    chain = [smollm2.generate(p, system=system, schema=schema, max_tokens=16, attempts=1).text for p in prompts]
+    assert [json.loads(t) for t in fast] == [json.loads(t) for t in chain]

@@ -168,13 +168,14 @@ class GreedyGrammar:
     best allowed token taken. Either way the result is the greedy choice among the
     tokens the grammar allows, as before (tested: same text as the chain).
 
-    Closing: once ``max_tokens - reserve`` tokens are out, each step takes the allowed
-    token that closes the most (inside a string: ``"`` then ``}``/``]``; outside: runs of
-    ``}``/``]``), else a minimal value (``null``, ``0``, ``""``, ``[]``...), else the
-    model's best allowed token; so a string the model would repeat forever is closed in
-    time and the JSON is complete. Whether the output is inside a string is tracked from
-    the bytes accepted (``_lex``).
-    ``reserve`` is sized from the schema's minimal instance (``minimal_json``).
+    Closing: once ``max_tokens - reserve`` tokens are out (``reserve`` sized from the
+    schema's minimal instance, ``minimal_json``, and at most 2/3 of the budget), each step
+    takes the end of generation if the JSON is complete, else the allowed token that
+    closes the most (inside a string: ``"`` then ``}``/``]``; outside: runs of ``}``/``]``),
+    else a minimal value (``null``, ``0``, ``""``, ``[]``...), else the model's own best
+    allowed token; so a string the model would repeat forever is closed in time and the
+    JSON is complete. Whether the output is inside a string is tracked from the bytes
+    accepted (``_lex``). The repetition guard closes a string the same way.
     """
 
     def __init__(self, llm, grammar, max_tokens: int | None = None, reserve: int = 0,
@@ -194,7 +195,8 @@ class GreedyGrammar:
         self.all = (llama_cpp.llama_token_data * self.n_vocab)()
         self.all_view = np.ctypeslib.as_array(self.all)  # fields id, logit, p
         self.all_view["id"] = np.arange(self.n_vocab, dtype=np.int32)
-        self.close_from = None if max_tokens is None else max(0, max_tokens - reserve)
+        # At most 2/3 of the budget is kept for closing: a short answer that fits stays the model's own.
+        self.close_from = None if max_tokens is None else max_tokens - min(reserve, 2 * max_tokens // 3)
         self.tables = closing_tables(llm) if self.close_from is not None else None
         self.in_string = self.escaped = False
         self.repeat_guard = repeat_guard and self.tables is not None
@@ -229,9 +231,9 @@ class GreedyGrammar:
         return int(self.np.argmax(self.all_view["logit"]))
 
     def _closing(self, logits) -> int:
-        """The allowed token that ends the answer soonest: the end of generation once the
-        JSON is complete; else the best closer; else the longest non-space token (forced
-        literals such as a key go in as few tokens as possible); likeliest among equals."""
+        """The end of generation once the JSON is complete; else the best closer allowed;
+        else the model's own best allowed token (so an enum choice, a key or a number is
+        still the model's); likeliest among equals."""
         np = self.np
         self.closing_steps += 1
         best = self._best_allowed(logits)
@@ -240,12 +242,11 @@ class GreedyGrammar:
         t = self.tables
         if allowed[t.eog].any():
             return int(t.eog[np.argmax(np.where(allowed[t.eog], masked[t.eog], -np.inf))])
-        for score in (t.in_string if self.in_string else t.outside, t.length):
-            ranked = np.where(allowed, score, 0)
-            top = ranked.max()
-            if top > 0:
-                return int(np.argmax(np.where(ranked == top, masked, -np.inf)))
-        return best
+        ranked = np.where(allowed, t.in_string if self.in_string else t.outside, 0)
+        top = ranked.max()
+        if top <= 0:
+            return best
+        return int(np.argmax(np.where(ranked == top, masked, -np.inf)))
 
     def _repeating(self) -> bool:
         """Inside a string, the same block of 2-24 tokens three times running: a greedy
@@ -288,7 +289,6 @@ class ClosingTables:
     pieces: list[bytes]
     in_string: object  # np.ndarray: 1 + closers for '"' then only '}'/']'/spaces, else 0
     outside: object  # np.ndarray: the number of '}'/']' for a run of them; 0.5 (+ closers) for a minimal value
-    length: object  # np.ndarray: bytes without surrounding spaces
     eog: object  # np.ndarray of end-of-generation token ids
 
 
@@ -305,7 +305,6 @@ def closing_tables(llm) -> ClosingTables:
         n = llm.n_vocab()
         pieces = [llm.detokenize([tok]) for tok in range(n)]
         in_string, outside = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
-        length = np.array([len(p.strip()) for p in pieces], dtype=np.float32)
         eog = np.array([t for t in range(n) if llama_cpp.llama_vocab_is_eog(llm._model.vocab, t)], dtype=np.int64)
         for tok, piece in enumerate(pieces):
             text = piece.decode("utf-8", errors="replace").strip()
@@ -316,7 +315,7 @@ def closing_tables(llm) -> ClosingTables:
                 outside[tok] = closers
             elif text.rstrip("}] ") in _MINIMAL:
                 outside[tok] = 0.5 + closers
-        _TABLES[key] = (llm._model, ClosingTables(pieces, in_string, outside, length, eog))
+        _TABLES[key] = (llm._model, ClosingTables(pieces, in_string, outside, eog))
     return _TABLES[key][1]
 
 
