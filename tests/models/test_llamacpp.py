@@ -1,7 +1,7 @@
 """The llama.cpp backend with the real bundled model (greedy, short outputs)."""
 
-import json
 import datetime
+import json
 import random
 
 import pytest
