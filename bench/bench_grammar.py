@@ -19,6 +19,7 @@ behaviour) = all three; ``none`` = the grammar alone (the old behaviour).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -247,7 +248,7 @@ def main(argv=None) -> int:
         print(f"| {name} | {v}/{n} | {100 * v / n:.1f} | {mean:.0f} | {mx} | {cut} | {closed} | {guarded} | "
               f"{c:.2f} | {f:.2f} | {c / f:.3f} |")
     total_v, total_n = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    ratios = [c / f for *_, c, f, _ in rows if f == f and c == c]  # skip nan (no free runs)
+    ratios = [c / f for *_, c, f, _ in rows if not (math.isnan(c) or math.isnan(f))]  # nan: no free runs
     ratio = statistics.median(ratios) if ratios else float("nan")
     print(f"\nall: {total_v}/{total_n} valid ({100 * total_v / total_n:.2f} %); per-token decode time "
           f"constrained/free, median of the per-schema ratios (each paired in time): {ratio:.3f}; "

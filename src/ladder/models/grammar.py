@@ -255,10 +255,10 @@ class GreedyGrammar:
         if not (self.repeat_guard and self.in_string) or len(seq) < 6:
             return False
         for p in range(2, min(24, len(seq) // 3) + 1):
-            if seq[-p:] == seq[-2 * p:-p] == seq[-3 * p:-2 * p]:
-                if len(set(seq[-p:])) > 1:  # "aaaa" or "----" may be meant
-                    self.repeats_cut += 1
-                    return True
+            # len(set) > 1: a run of one token ("aaaa", "----") may be meant
+            if seq[-p:] == seq[-2 * p:-p] == seq[-3 * p:-2 * p] and len(set(seq[-p:])) > 1:
+                self.repeats_cut += 1
+                return True
         return False
 
     def _lex(self, token: int) -> None:

@@ -35,6 +35,7 @@ from .base import Done, Model, Request
 from .grammar import GreedyGrammar, compile_grammar, greedy_sampler, minimal_json
 from .templates import CHAT_TEMPLATES  # noqa: F401  (old import path; use ladder.models.templates)
 
+
 def physical_cores() -> int:
     """Threads for llama.cpp and training: ``$LADDER_THREADS`` if set, else the physical
     cores (llama.cpp is slower with hyper-threads), else the logical ones. Set
