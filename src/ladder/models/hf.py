@@ -9,6 +9,7 @@ a schema is validated and retried by the base class.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -77,12 +78,14 @@ class HFModel(Model):
                       pad_token_id=self.tokenizer.pad_token_id, do_sample=o.temperature > 0)
         if o.temperature > 0:
             kwargs.update(temperature=o.temperature, top_p=o.top_p)
-        if o.seed is not None:
-            torch.manual_seed(o.seed)
         result = {}
 
         def run():
-            with torch.no_grad():
+            # a seeded call samples from its own fork of torch's RNG: the caller's state is untouched
+            seeded = torch.random.fork_rng(devices=[]) if o.seed is not None else contextlib.nullcontext()
+            with torch.no_grad(), seeded:
+                if o.seed is not None:
+                    torch.manual_seed(o.seed)
                 result["ids"] = self.model.generate(**kwargs)
 
         with self._lock:
