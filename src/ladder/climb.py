@@ -30,6 +30,8 @@ from .tasks import Example, Task
 
 @dataclass
 class ClimbResult:
+    """A climb: one summary row per (model, rung), the recommendation, and the report's path."""
+
     task: str
     model: str  # the climbed models' names, comma-separated
     rows: list[dict]  # one summary per (model, rung), grouped by model, in ladder order

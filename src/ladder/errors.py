@@ -20,16 +20,20 @@ class LadderError(Exception):
 
 
 class ConfigError(LadderError):
-    pass
+    """A bad option, unknown key or unreadable file; the message names it and the fix."""
 
 
 class DatasetError(ConfigError):
+    """A bad line in a dataset file; ``path`` and ``line`` say where."""
+
     def __init__(self, path, line: int, message: str):
         self.path, self.line = str(path), line
         super().__init__(f"{path}:{line}: {message}")
 
 
 class ModelNotFound(LadderError):
+    """An unknown model name; the message suggests close names and how to list them."""
+
     def __init__(self, name: str, known: list[str]):
         self.name = name
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -41,6 +45,8 @@ class ModelNotFound(LadderError):
 
 
 class MissingDependency(LadderError):
+    """An optional package is not installed; the message names the pip extra to install."""
+
     def __init__(self, package: str, extra: str, purpose: str):
         self.package, self.extra = package, extra
         super().__init__(
@@ -50,11 +56,11 @@ class MissingDependency(LadderError):
 
 
 class OfflineError(LadderError):
-    pass
+    """A remote backend was asked for while LADDER_OFFLINE=1 forbids network access."""
 
 
 class ModelError(LadderError):
-    pass
+    """A backend failed: an HTTP error after its retries, or a model file it cannot load."""
 
 
 class InvalidOutput(LadderError):

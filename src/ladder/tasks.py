@@ -64,12 +64,16 @@ class TaskSpec(BaseModel):
 
 @dataclass
 class Example:
+    """One labelled dataset line: the input fields, the expected output, where it came from."""
+
     input: dict
     expected: Any  # the labelled output (any JSON type); None when unlabelled
     source: str = ""  # "file:line", for error messages and reports
 
 
 class Task:
+    """What the user wants done: instructions, input fields, output schema, data splits, metric."""
+
     def __init__(self, spec: TaskSpec, root: Path, where: str | Path | None = None):
         from .evals.metrics import MetricContext, build_metric  # lazy: evals imports tasks
 

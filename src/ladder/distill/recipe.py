@@ -46,6 +46,11 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
             config: TrainConfig | None = None, limit: int | None = None, test_limit: int | None = 60,
             consistency_n: int = 10, name: str | None = None, resume: bool = False, agree: int = 1,
             jobs: int = 1, evaluate_after: bool = True, progress: bool = True) -> DistillResult:
+    """Distill a teacher pipeline into a small student: label, build SFT data, train, export, compare.
+
+    Each step writes into ``out``; with ``resume`` a rerun skips or resumes finished steps.
+    ``source="gold"`` skips labelling and fine-tunes on the task's own labels.
+    """
     from ..log import data_dir
     from ..models import get_model
     from .export import export_student

@@ -25,6 +25,8 @@ def student_model_name(task: Task, suffix: str = "student") -> str:
 
 
 class Student:
+    """The student rung: the task's fine-tuned model, its short instruction and the raw input."""
+
     def __init__(self, suffix: str = "student", model: Model | None = None):
         self.suffix, self.name = suffix, suffix
         self._model = model  # a fixed model (tests, programmatic use); else resolved by task

@@ -30,6 +30,8 @@ from ..errors import ConfigError
 
 @dataclass
 class Score:
+    """One output's score against its reference: a value in [0, 1], per-field scores, a reason."""
+
     value: float  # in [0, 1]; a run's quality = mean of values
     fields: dict[str, float] = field(default_factory=dict)  # per-field scores ("a.b" paths), object outputs
     reason: str = ""  # one sentence a person reads when a number surprises them

@@ -29,6 +29,8 @@ from .store import RunStore
 
 @dataclass
 class EvalResult:
+    """One evaluation run: its id in the run store, the summary row, and every item's record."""
+
     run_id: str
     summary: dict
     records: list[dict] = field(default_factory=list)

@@ -50,6 +50,7 @@ RUN_MIGRATIONS = [("m001_runs", _m001_runs), ("m002_record_model", _m002_record_
 
 
 class RunStore:
+    """The SQLite store of runs: one record per item (input, prompt, output, score, tokens, latency)."""
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else runs_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)

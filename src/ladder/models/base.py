@@ -26,6 +26,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 
 class Message(BaseModel):
+    """One chat message (OpenAI shape): a role, its text, and tool calls or a tool result."""
+
     model_config = ConfigDict(extra="forbid")
     role: Role
     content: str = ""
@@ -67,6 +69,8 @@ class Done:
 
 @dataclass
 class Response:
+    """What a Model returned for one call: text, token counts, cached tokens and timings."""
+
     text: str
     model: str
     prompt_tokens: int = 0

@@ -14,6 +14,8 @@ from .base import Done, Model, Request
 
 
 class ScriptedModel(Model):
+    """A deterministic test Model that replays given responses and records every request."""
+
     constrains_decoding = False
     supports_tools = True
 

@@ -53,6 +53,8 @@ class StoredChunk:
 
 
 class Index:
+    """A RAG index in one SQLite file: documents, chunks, FTS5 full text and vectors."""
+
     def __init__(self, path: str | Path, *, embedder: str | None = None, dim: int | None = None,
                  fts_tokenizer: str | None = None, create: bool = True):
         apsw = require("apsw", "apsw", "rag", "A RAG index (SQLite with sqlite-vec)")

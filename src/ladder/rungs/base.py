@@ -80,6 +80,8 @@ def with_reasoning(schema: dict, max_chars: int) -> tuple[dict, bool]:
 
 @dataclass
 class Prediction:
+    """A rung's answer to one input: the output, and every message and model call behind it."""
+
     output: Any  # the structured answer (any JSON type); None when no valid one was produced
     text: str = ""  # raw text of the final model call
     messages: list[Message] = field(default_factory=list)  # exact final messages sent
@@ -114,6 +116,8 @@ class Prediction:
 
 
 class Rung(Protocol):
+    """One strategy for doing a Task with a Model: ``rung(task, input, model) -> Prediction``."""
+
     name: str
 
     def __call__(self, task: Task, input: dict, model: Model, run_id: str | None = None) -> Prediction: ...

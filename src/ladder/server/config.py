@@ -12,6 +12,8 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
 class ServerConfig(BaseModel):
+    """Settings of `ladder serve`: models and tasks served, apps, address, API key, limits."""
+
     model_config = ConfigDict(extra="forbid")
     models: list[str] = ["smollm2"]
     tasks: list[str] = []
