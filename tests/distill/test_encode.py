@@ -3,6 +3,8 @@ length-grouped batches."""
 
 import random
 
+import pytest
+
 from ladder.distill import build_sft, student_messages
 from ladder.distill.encode import ChatEncoder, length_grouped_batches
 from ladder.models.base import as_messages
@@ -11,6 +13,7 @@ from ladder.tasks import load_task
 TASK = load_task("expenses")
 
 
+@pytest.mark.slow
 def test_prompt_is_the_text_the_served_student_sees_and_only_the_answer_is_a_target(hf_smollm2, smollm2):
     _, tok = hf_smollm2
     enc = ChatEncoder(tok, None, 256)

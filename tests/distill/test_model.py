@@ -17,6 +17,7 @@ def _batch(tok, n=3):
     return collate(rows, tok.pad_token_id)
 
 
+@pytest.mark.slow
 def test_answer_loss_equals_the_models_own_loss(hf_smollm2):
     import torch
 
@@ -29,6 +30,7 @@ def test_answer_loss_equals_the_models_own_loss(hf_smollm2):
     assert float(ours) == pytest.approx(float(theirs), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_answer_loss_trains_the_lora_weights_through_the_peft_wrapper(hf_smollm2):
     import copy
 

@@ -52,6 +52,7 @@ def test_lora_train_export_gguf_and_serve_with_llamacpp(tmp_path):
     assert pred.prompt_tokens < 120  # short instruction + raw input only
 
 
+@pytest.mark.slow
 def test_training_is_seeded_by_its_config_and_leaves_the_callers_rng_and_threads_alone(tmp_path):
     import random
 

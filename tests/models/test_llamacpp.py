@@ -78,6 +78,7 @@ def test_calls_are_logged_with_the_exact_prompt(smollm2):
     assert row["prompt"] == r.prompt and row["prompt_tokens"] == r.prompt_tokens
 
 
+@pytest.mark.slow
 def test_100_constrained_generations_are_all_valid(smollm2):
     rng = random.Random(7)
     shops = ["Starbucks", "7-Eleven", "Uber", "IKEA", "a street stall", "Amazon", "全家", "ユニクロ"]
