@@ -143,7 +143,11 @@ def test_the_model_by_rung_grid_ranks_pairs_and_runs_students_once(tmp_path):
     task = load_task("expenses")
     examples = task.split("dev")[:4]
     by_text = {ex.input["text"]: ex.expected for ex in examples}
-    right = ScriptedModel(lambda m: by_text[m[-1].content.split("\n")[0][len("text: "):]], name="right")
+    def right_zero_shot(m):  # right only without examples, so exactly one (model, rung) pair passes
+        expected = by_text[m[-1].content.split("\n")[0][len("text: "):]]
+        return expected if len(m) == 2 else {**expected, "amount": 2}
+
+    right = ScriptedModel(right_zero_shot, name="right")
     wrong = ScriptedModel(lambda m: {**by_text[m[-1].content.split("\n")[0][len("text: "):]], "amount": 1}, name="wrong")
     register_model("expenses-student-gold", backend="llamacpp", path=get_model("smollm2").path)
     r = climb(task, [wrong, right], examples, rungs=["zero-shot", "few-shot-2", "student-gold"], bar=0.8,
