@@ -1,12 +1,11 @@
 """The read-only sandbox: every write refused, time and row limits, the schema description."""
 
-import hashlib
 import os
 import sqlite3
 
 import pytest
 
-from ladder.apps.expenses import demo_ledger, seed_path
+from ladder.apps.expenses import seed_path
 from ladder.errors import ConfigError
 from ladder.sql import Sandbox, sandbox_for
 
@@ -31,31 +30,14 @@ INJECTIONS = [
 ]
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    return demo_ledger(tmp_path / "ledger.db")
-
-
-def digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def count(path):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM expenses").fetchone()[0]
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize("sql", INJECTIONS)
-def test_sandbox_refuses_every_write(ledger, sql):
-    before, n = digest(ledger), count(ledger)
+def test_sandbox_refuses_every_write(ledger, state, sql):
+    before, n = state(ledger)
     box = Sandbox(ledger)
     result = box.run(sql)
     box.close()
     assert result.error, f"{sql!r} was not refused"
-    assert digest(ledger) == before and count(ledger) == n == 146
+    assert state(ledger) == (before, n) and n == 146
 
 
 def test_sandbox_time_limit_and_row_cap(ledger):

@@ -1,29 +1,12 @@
 """NL-to-SQL's feedback loop (scripted and real model), and what the sql package leaves out."""
 
-import hashlib
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
-from ladder.apps.expenses import demo_ledger
 from ladder.models import ScriptedModel
 from ladder.sql import ask, format_rows, format_value
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    return demo_ledger(tmp_path / "ledger.db")
-
-
-def digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def count(path):
-    with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT COUNT(*) FROM expenses").fetchone()[0]
 
 
 def scripted(*sqls):
@@ -65,13 +48,13 @@ def test_a_retry_that_is_not_json_keeps_the_last_query(ledger):
     assert ans.ok and ans.sql == good and ans.rows[0][0] > 0
 
 
-def test_injected_sql_from_the_model_cannot_change_the_ledger(ledger):
-    before = digest(ledger)
+def test_injected_sql_from_the_model_cannot_change_the_ledger(ledger, state):
+    before = state(ledger)
     model = scripted("DELETE FROM expenses", "DROP TABLE expenses", "SELECT 1; DROP TABLE expenses")
     ans = ask("delete all my expenses", ledger, model, retries=2)
     assert not ans.ok and all(a.problems for a in ans.attempts)
     assert "not authorized" in ans.attempts[0].problems[0]
-    assert digest(ledger) == before and count(ledger) == 146
+    assert state(ledger) == before and before[1] == 146
 
 
 def test_a_model_with_its_own_prompt_gets_exactly_that_prompt(ledger):
@@ -84,8 +67,8 @@ def test_a_model_with_its_own_prompt_gets_exactly_that_prompt(ledger):
 
 
 @pytest.mark.slow
-def test_real_model_runs_the_loop_in_the_sandbox(ledger, smollm2):
-    before = digest(ledger)
+def test_real_model_runs_the_loop_in_the_sandbox(ledger, state, smollm2):
+    before = state(ledger)
     ans = ask("How much did I spend on food this month?", ledger, smollm2, today="2026-11-20", retries=1,
               max_tokens=80)
     assert 1 <= len(ans.attempts) <= 2 and len(ans.calls) == len(ans.attempts)
@@ -93,7 +76,7 @@ def test_real_model_runs_the_loop_in_the_sandbox(ledger, smollm2):
         assert a.sql is not None or a.problems
     assert ans.calls[0].prompt and "CREATE TABLE expenses" in ans.calls[0].prompt
     assert ans.ok == (ans.problems == [])
-    assert digest(ledger) == before
+    assert state(ledger) == before
 
 
 def test_rows_are_formatted_for_people():
