@@ -51,17 +51,26 @@ def sql():
     """
 
 
+def _model_options(f):
+    """--model and --no-student, the same for ask and eval."""
+    f = click.option("--no-student", is_flag=True,
+                     help="Prompt the model with the schema even if a student exists.")(f)
+    return click.option("-m", "--model", "model_name", default=None,
+                        help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")(f)
+
+
+_shots_option = click.option("--shots", type=int, default=None,
+                             help="Add the N nearest question/SQL pairs of the ledger-sql task (default: 4 on a "
+                                  "ledger without a student, else 0).")
+
+
 @sql.command("ask")
 @click.argument("question")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
-@click.option("-m", "--model", "model_name", default=None,
-              help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")
-@click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
+@_model_options
 @click.option("--retries", default=2, show_default=True, help="Retries after an error or empty result.")
 @click.option("--today", default=None, help="Today's date, YYYY-MM-DD (default: the real date).")
-@click.option("--shots", type=int, default=None,
-              help="Add the N nearest question/SQL pairs of the ledger-sql task (default: 4 on a "
-                   "ledger without a student, else 0).")
+@_shots_option
 @click.option("--json", "as_json", is_flag=True, help="Print the SQL, rows and every attempt as JSON.")
 def ask_cmd(question, db, model_name, no_student, retries, today, shots, as_json):
     """Answer QUESTION with one SELECT, retrying with the error fed back.
@@ -102,14 +111,10 @@ def ask_cmd(question, db, model_name, no_student, retries, today, shots, as_json
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help="SQLite file (or .sql seed).")
 @click.option("--data", required=True, type=click.Path(dir_okay=False),
               help='JSONL: {"question": ..., "gold_sql": ..., "today"?: ...} per line.')
-@click.option("-m", "--model", "model_name", default=None,
-              help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")
-@click.option("--no-student", is_flag=True, help="Prompt the model with the schema even if a student exists.")
+@_model_options
 @click.option("--retries", default=2, show_default=True)
 @click.option("--today", default=None, help="Default for lines without 'today'.")
-@click.option("--shots", type=int, default=None,
-              help="Add the N nearest question/SQL pairs of the ledger-sql task (default: 4 on a "
-                   "ledger without a student, else 0).")
+@_shots_option
 @click.option("--json", "as_json", is_flag=True, help="Print every item as JSON.")
 def eval_cmd(db, data, model_name, no_student, retries, today, shots, as_json):
     """Execution accuracy with and without the retry loop, and retries per question.
