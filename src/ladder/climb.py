@@ -193,7 +193,8 @@ def _pick_label(rows: Sequence[dict], rec: dict) -> str | None:
 def describe_metric(task: Task) -> str:
     m = task.metric
     kind = getattr(m, "type", "")
-    return {"fields": "fields: 1 when every field is right", "execution": "execution: 1 when the query returns "
+    fields = "fields: 1 when every field is right" if task.output_fields else "fields: 1 when the answer is right"
+    return {"fields": fields, "execution": "execution: 1 when the query returns "
             "the expected rows", "text": "text: similarity to the reference", "judge": "judge: an LLM "
             "judge's score scaled to 0-1"}.get(kind, kind or "custom")
 

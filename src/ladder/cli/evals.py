@@ -69,7 +69,9 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
         return
     print_table([result.summary], title=f"{task.name} · {len(examples)} items · run {result.run_id}")
     s = result.summary
-    click.echo(f"quality: the {s['metric']} metric's mean over {s['n']} items")
+    from ..climb import describe_metric
+
+    click.echo(f"quality: the mean of the task's metric ({describe_metric(task)}) over {s['n']} items")
     if s["field_acc"]:
         click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
     judge = (s.get("judge") or {}).get("agreement")
