@@ -135,3 +135,16 @@ def test_log_db_option_sends_the_log_there_without_touching_the_environment(tmp_
         use_log_path(None)
     assert "LADDER_LOG_DB" not in os.environ
     assert sqlite3.connect(target).execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1
+
+
+def test_demo_compares_two_bundled_models_on_buildable_rungs():
+    """`ladder demo` climbs a model comparison: bundled models only (a fresh clone has them
+    after `make`), rungs the ladder can build, one small and one large model."""
+    from ladder.cli.climb import DEMO_MODELS, DEMO_RUNGS
+    from ladder.models import BUILTINS
+    from ladder.rungs import build_rung
+
+    assert len(DEMO_MODELS) >= 2 and set(DEMO_MODELS) <= set(BUILTINS)
+    assert "smollm2" in DEMO_MODELS and any(m.startswith("qwen2.5-coder") for m in DEMO_MODELS)
+    for spec in DEMO_RUNGS:
+        assert build_rung(spec).name == spec
