@@ -14,12 +14,16 @@ PRESETS = {  # name -> TrainConfig overrides
 }
 
 
-def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed):
+def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device=None):
     from ..distill import TrainConfig
 
+    if device:  # also the llama.cpp models this command loads (teacher, student eval): LADDER_DEVICE
+        import os
+
+        os.environ["LADDER_DEVICE"] = device
     opts = dict(PRESETS[preset])
     given = dict(base=base, method=method, epochs=epochs, batch_size=batch_size, r=r, lr=lr, max_steps=max_steps,
-                 seed=seed)
+                 seed=seed, device=device)
     opts.update({k: v for k, v in given.items() if v is not None})
     return TrainConfig(**opts)
 
@@ -36,6 +40,9 @@ _train_options = [
     click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
                  help="quick: 64 steps at a higher learning rate (the demo)."),
     click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
+    click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+                 help="Train (and offload llama.cpp) on: auto = CUDA when torch sees one (default; "
+                      "$LADDER_DEVICE), cpu, or cuda."),
     click.option("--resume", is_flag=True, help="Continue an interrupted run in the same --out."),
 ]
 
@@ -69,7 +76,7 @@ def train_options(f):
 @click.option("--no-eval", is_flag=True, help="Skip the savings report.")
 @train_options
 def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, jobs, name, out, no_eval,
-            base, method, epochs, batch_size, r, lr, max_steps, preset, seed, resume):
+            base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device, resume):
     """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
 
     \b
@@ -83,7 +90,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
     from ..tasks import load_task
     from ..distill.recipe import distill as run
 
-    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
+    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
     done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
                config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
                jobs=jobs, evaluate_after=not no_eval)
@@ -104,7 +111,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
 @click.option("--name", default=None, help="Register the result under this name.")
 @train_options
 def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_size, r, lr, max_steps, preset, seed,
-              resume):
+              device, resume):
     """Fine-tune a student (LoRA by default) on a task, an SFT file, or raw text.
 
     \b
@@ -120,7 +127,7 @@ def train_cmd(task_name, data, corpus, out, name, base, method, epochs, batch_si
 
     if sum(x is not None for x in (task_name, data, corpus)) != 1:
         raise ConfigError("Give exactly one of --task, --data or --corpus.")
-    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed)
+    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
     system = "Reply with the JSON answer."
     if corpus:
         texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(corpus).rglob("*"))

@@ -34,7 +34,7 @@ def load_checkpoint(path: Path, model, opt, sched) -> dict:
     Call inside the run's own RNG scope (train forks it), never on the caller's."""
     import torch
 
-    blob = torch.load(path, weights_only=False)
+    blob = torch.load(path, weights_only=False, map_location="cpu")  # a GPU run resumes on a CPU, too
     params = dict(model.named_parameters())
     with torch.no_grad():
         for n, w in blob["weights"].items():

@@ -45,10 +45,35 @@ class TrainConfig(BaseModel):
     dev_limit: int = 64  # dev rows used for the per-epoch dev loss
     max_steps: int | None = None  # stop after this many steps in total (quick presets, tests)
     threads: int | None = None  # torch threads during the run (None: LADDER_THREADS or the physical cores)
+    # auto: CUDA when torch.cuda.is_available(), else the CPU; None: $LADDER_DEVICE, else auto
+    device: Literal["auto", "cpu", "cuda"] | None = None
 
     @property
     def learning_rate(self) -> float:
         return self.lr or DEFAULT_LR[self.method]
+
+
+def resolve_device(device: str | None) -> str:
+    """"cpu" or "cuda" for training: ``device`` (auto | cpu | cuda), else ``$LADDER_DEVICE``,
+    else auto (CUDA when torch sees one). ConfigError with the fix when cuda is asked for
+    and torch has none."""
+    import torch
+
+    from ..models.llamacpp import requested_device
+
+    asked = requested_device(device)
+    if asked == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if asked == "cuda":
+        build = "a CPU-only build" if "+cpu" in torch.__version__ or not torch.version.cuda else "a CUDA build"
+        raise ConfigError(f"device 'cuda' was asked for, but torch {torch.__version__} ({build}) sees no CUDA "
+                          "device (torch.cuda.is_available() is False). Use --device cpu (or auto) to train on "
+                          "the CPU, or install a CUDA build of torch "
+                          "(pip install torch --index-url https://download.pytorch.org/whl/cu126) on a machine "
+                          "with an NVIDIA GPU and driver.")
+    return "cpu"
 
 
 @dataclass

@@ -75,6 +75,23 @@ def linear_targets(model) -> list[str]:
     return sorted(names)
 
 
+def autocast(device: str):
+    """Mixed precision on CUDA only: bf16 autocast (fp16 on GPUs without bf16, with a
+    GradScaler in the loop); float32 weights stay the master copy. On the CPU nothing:
+    CPU autocast is slower than float32 for models this small."""
+    import torch
+
+    if device != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=amp_dtype())
+
+
+def amp_dtype():
+    import torch
+
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
 def answer_loss(model, ids, mask, labels):
     """Cross-entropy on target tokens only (labels != -100), shifted as in causal LM.
 
@@ -106,11 +123,13 @@ def mean_loss(model, rows: list[dict], batch_size: int, pad_id: int) -> float:
     from .encode import collate
 
     model.eval()
+    device = next(model.parameters()).device
     total, count = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(rows), batch_size):
-            ids, mask, labels = collate(rows[i:i + batch_size], pad_id)
+            ids, mask, labels = (t.to(device) for t in collate(rows[i:i + batch_size], pad_id))
             n = int((labels[:, 1:] != -100).sum())
-            total += float(answer_loss(model, ids, mask, labels)) * n
+            with autocast(device.type):
+                total += float(answer_loss(model, ids, mask, labels)) * n
             count += n
     return total / max(1, count)

@@ -13,6 +13,11 @@ One recipe, read top to bottom (litgpt's shape); the pieces live beside it:
                           stopping after ``patience`` epochs without improvement
     export    export.py   GGUF LoRA, merged weights, registration
 
+Devices: ``TrainConfig.device`` (``--device``) auto | cpu | cuda; auto is CUDA when
+``torch.cuda.is_available()``. On CUDA the model and batches move there and the
+forward pass runs under bf16 autocast (fp16 + GradScaler on GPUs without bf16); on
+the CPU, float32 as before.
+
 ``resume=True`` continues from ``<out>/checkpoint/last.pt`` (trainable weights,
 optimizer, scheduler, RNG, position in the epoch), so a killed run loses at most
 ``save_every`` steps. With ``corpus=True`` the same loop does continued pretraining on
@@ -38,9 +43,9 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..progress import Progress
 from .checkpoint import load_checkpoint, save_checkpoint, save_student
-from .config import Base, TrainConfig, resolve_base
+from .config import Base, TrainConfig, resolve_base, resolve_device
 from .encode import ChatEncoder, collate, encode_chats, length_grouped_batches
-from .model import answer_loss, load_base, mean_loss, peft_wrap
+from .model import amp_dtype, answer_loss, autocast, load_base, mean_loss, peft_wrap
 from .pretrain import encode_texts
 
 
@@ -62,6 +67,7 @@ class TrainResult:
     peak_rss_mb: float
     stopped_early: bool
     resumed_from_step: int
+    device: str = "cpu"  # where it trained: cpu | cuda
 
 
 def train(rows: list[dict], dev_rows: list[dict], out: str | Path, config: TrainConfig | None = None,
@@ -74,6 +80,7 @@ def train(rows: list[dict], dev_rows: list[dict], out: str | Path, config: Train
     from ..models.llamacpp import physical_cores
 
     config = config or TrainConfig()
+    device = resolve_device(config.device)  # before anything is written: cuda without CUDA is a ConfigError
     out = Path(out)
     ckpt = out / "checkpoint" / "last.pt"
     if not resume and ckpt.exists():
@@ -88,7 +95,7 @@ def train(rows: list[dict], dev_rows: list[dict], out: str | Path, config: Train
         with torch.random.fork_rng():
             torch.set_num_threads(config.threads or physical_cores())
             torch.manual_seed(config.seed)  # LoRA init and dropout: this run's RNG only
-            result = _run(rows, dev_rows, out, ckpt, config, resume, progress, corpus)
+            result = _run(rows, dev_rows, out, ckpt, config, resume, progress, corpus, device)
     finally:
         torch.set_num_threads(threads)
     (out / "train.json").write_text(json.dumps(_jsonable(result), indent=2))
@@ -96,13 +103,13 @@ def train(rows: list[dict], dev_rows: list[dict], out: str | Path, config: Train
 
 
 def _run(rows, dev_rows, out: Path, ckpt: Path, config: TrainConfig, resume: bool, progress: bool,
-         corpus: bool) -> TrainResult:
+         corpus: bool, device: str) -> TrainResult:
     import torch
 
     # setup
     base = resolve_base(config.base)
     model, tok = load_base(base)
-    model = peft_wrap(model, config)
+    model = peft_wrap(model, config).to(device)
     if corpus:
         train_set, skipped = encode_texts(tok, rows, config.max_length), 0
         dev_set = encode_texts(tok, dev_rows, config.max_length)
@@ -123,6 +130,8 @@ def _run(rows, dev_rows, out: Path, ckpt: Path, config: TrainConfig, resume: boo
     warm = max(1, int(config.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    # fp16 autocast needs loss scaling; bf16 and float32 do not (then the scaler passes through)
+    scaler = torch.amp.GradScaler("cuda", enabled=device == "cuda" and amp_dtype() == torch.float16)
 
     state = {"step": 0, "epoch": 0, "pos": 0, "best": math.inf, "bad_epochs": 0, "dev_loss": [],
              "losses": [], "seconds": 0.0}
@@ -141,11 +150,14 @@ def _run(rows, dev_rows, out: Path, ckpt: Path, config: TrainConfig, resume: boo
         for b in range(state["pos"], len(batches)):
             if state["step"] >= total:
                 break
-            ids, mask, labels = collate([train_set[i] for i in batches[b]], pad_id)
-            loss = answer_loss(model, ids, mask, labels)
-            loss.backward()
+            ids, mask, labels = (t.to(device) for t in collate([train_set[i] for i in batches[b]], pad_id))
+            with autocast(device):
+                loss = answer_loss(model, ids, mask, labels)
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
+            scaler.step(opt)
+            scaler.update()
             sched.step()
             opt.zero_grad(set_to_none=True)
             state["step"] += 1
@@ -188,7 +200,7 @@ def _run(rows, dev_rows, out: Path, ckpt: Path, config: TrainConfig, resume: boo
     return TrainResult(out, out / "adapter", base, config.method, state["step"], state["epoch"],
                        sum(recent) / len(recent), state["dev_loss"], skipped, round(seconds, 1),
                        round(seconds / max(1, state["step"] - resumed_from), 3), peak_rss_mb(),
-                       stopped_early, resumed_from)
+                       stopped_early, resumed_from, device)
 
 
 def peak_rss_mb() -> float:

@@ -14,6 +14,12 @@ thread policy, the process-wide cache of loaded models (one Llama per file and
 settings, shared by every Model object; a lock serializes calls, as llama.cpp contexts
 are not thread-safe), and the decode loop. (~310 lines: loading holds two llama.cpp
 workarounds, ``model_params`` and ``_quiet_llama_log``, each explained where it is.)
+
+Devices: ``LlamaCppModel(device="auto"|"cpu"|"cuda")`` (also ``get_model(name,
+device=...)``); left unset, ``$LADDER_DEVICE``, else ``auto``. ``cuda`` offloads every
+layer (``n_gpu_layers=-1``) and needs a GPU build of llama-cpp-python; ``auto``
+offloads when the build can (``llama_supports_gpu_offload``), so the CPU wheel stays
+on the CPU. The same setting picks the training device (``requested_device``).
 """
 
 from __future__ import annotations
@@ -66,7 +72,37 @@ def physical_cores() -> int:
     return max(1, min(n or avail, avail))
 
 
-_loaded: dict[tuple, tuple[object, threading.Lock]] = {}  # (path, n_ctx, threads, lora, embedding, extra) -> (Llama, lock)
+DEVICES = ("auto", "cpu", "cuda")
+CUDA_LLAMA_CPP = ('CMAKE_ARGS="-DGGML_CUDA=on" pip install --force-reinstall --no-cache-dir '
+                  'llama-cpp-python==0.3.36')
+
+
+def requested_device(device: str | None) -> str:
+    """The device asked for: ``device``, else ``$LADDER_DEVICE``, else "auto" (one of
+    DEVICES). Shared by llama.cpp offload and training; each resolves "auto" itself."""
+    value = (device or os.environ.get("LADDER_DEVICE", "").strip() or "auto").lower()
+    if value not in DEVICES:
+        where = "device" if device else "LADDER_DEVICE"
+        raise ConfigError(f"{where}={value!r}: use auto, cpu or cuda.")
+    return value
+
+
+def gpu_layers(device: str | None) -> int:
+    """llama.cpp's ``n_gpu_layers`` for a device: -1 (all) on cuda, 0 on cpu; "auto" offloads
+    when this llama-cpp-python build supports it. ConfigError for cuda on a CPU-only build."""
+    device = requested_device(device)
+    if device == "cpu":
+        return 0
+    llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "Running GGUF models")
+    can = bool(llama_cpp.llama_supports_gpu_offload())
+    if device == "cuda" and not can:
+        raise ConfigError("device 'cuda' was asked for, but this llama-cpp-python was built without GPU "
+                          f"offload. Reinstall it with CUDA: {CUDA_LLAMA_CPP}; or use --device cpu (or auto, "
+                          "LADDER_DEVICE=auto) to run on the CPU.")
+    return -1 if can else 0
+
+
+_loaded: dict[tuple, tuple[object, threading.Lock]] = {}  # (path, n_ctx, threads, lora, embedding, extra, gpu_layers) -> (Llama, lock)
 _loaded_lock = threading.Lock()
 
 
@@ -79,8 +115,8 @@ def _close_all() -> None:
 
 
 def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bool = False,
-          extra_buffers: bool = False):
-    key = (path, n_ctx, n_threads, lora, embedding, extra_buffers)
+          extra_buffers: bool = False, n_gpu_layers: int = 0):
+    key = (path, n_ctx, n_threads, lora, embedding, extra_buffers, n_gpu_layers)
     with _loaded_lock:
         if key not in _loaded:
             llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "Running GGUF models")
@@ -96,7 +132,8 @@ def _load(path: str, n_ctx: int, n_threads: int, lora: str | None, embedding: bo
                 with model_params(use_extra_bufts=extra_buffers):
                     llm = llama_cpp.Llama(
                         model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-                        n_batch=512, lora_path=lora, embedding=embedding, verbose=False,
+                        n_batch=512, lora_path=lora, embedding=embedding, n_gpu_layers=n_gpu_layers,
+                        verbose=False,
                     )
             except Exception as e:  # llama.cpp raises ValueError with little detail
                 raise ModelError(f"llama.cpp could not load {path}: {e}") from e
@@ -158,7 +195,7 @@ class LlamaCppModel(Model):
 
     def __init__(self, path: str | Path, name: str | None = None, *, chat_format: str | None = None,
                  n_ctx: int = 4096, n_threads: int | None = None, lora: str | Path | None = None,
-                 extra_buffers: bool = False):
+                 extra_buffers: bool = False, device: str | None = None):
         self.path = str(path)
         if not Path(self.path).is_file():
             raise ConfigError(f"Model file {self.path} does not exist: check the path.")
@@ -168,16 +205,29 @@ class LlamaCppModel(Model):
         self.n_threads = n_threads or physical_cores()
         self.lora = str(lora) if lora else None
         self.extra_buffers = extra_buffers  # llama.cpp's AMX/repacked weights (see model_params)
+        self.device = requested_device(device)  # auto | cpu | cuda; resolved to n_gpu_layers on load
+        self._gpu_layers: int | None = None
         self._reserves: dict[str, int] = {}  # schema key -> closing reserve in tokens
         self._template: str | None = None  # jinja, set on first use (needs the loaded file)
 
     @property
+    def n_gpu_layers(self) -> int:
+        """Layers offloaded to the GPU: -1 all (cuda), 0 none (cpu)."""
+        if self._gpu_layers is None:
+            self._gpu_layers = gpu_layers(self.device)
+        return self._gpu_layers
+
+    def _handle(self, embedding: bool = False):
+        return _load(self.path, self.n_ctx, self.n_threads, self.lora, embedding, self.extra_buffers,
+                     self.n_gpu_layers)
+
+    @property
     def llama(self):
-        return _load(self.path, self.n_ctx, self.n_threads, self.lora, False, self.extra_buffers)[0]
+        return self._handle()[0]
 
     @property
     def lock(self) -> threading.Lock:
-        return _load(self.path, self.n_ctx, self.n_threads, self.lora, False, self.extra_buffers)[1]
+        return self._handle()[1]
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
@@ -274,7 +324,7 @@ class LlamaCppModel(Model):
             gen.close()
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        llm = _load(self.path, self.n_ctx, self.n_threads, self.lora, True, self.extra_buffers)[0]
+        llm = self._handle(embedding=True)[0]
         return [llm.embed(t) for t in texts]
 
     def close(self) -> None:
