@@ -3,8 +3,12 @@ and registration by name so every backend, the climb and the server can use it.
 
 The default serving path is the LoRA adapter as a GGUF LoRA on top of the original
 bundled base GGUF: llama.cpp applies it at load time (``LlamaCppModel(lora=...)``).
-Merging and re-quantizing to 4 bits was measured to erase a small fine-tune, so
-merged exports are f16 or q8_0.
+Merged exports are q8_0 (or f16). Re-quantizing a merged student to 4/5 bits erases a
+small fine-tune for a specific reason: the bundled bases are already quantized, so the
+merged weights are ``base_on_grid + delta``, and quantizing them to the base's own types
+(a Gemma "Q4_K_M" is mostly Q5_0: 640 columns do not fit K-quant blocks) rounds every
+weight whose |delta| is under half a step back to the base. ``quantize_gguf`` makes the
+K-quants; bench/bench_quant.py measures quality, p50 and how much delta each type keeps.
 
 ``lora_to_gguf`` is a small re-implementation of llama.cpp's
 ``convert_lora_to_gguf.py`` for the architectures we ship (llama, gemma3), written
@@ -18,6 +22,19 @@ with the ``gguf`` package so no llama.cpp checkout is needed at run time:
 For llama, the converter permutes the rows of q/k weights (rotary layout); the
 same permutation applies to lora_B (rows = output features). Metadata:
 ``general.type=adapter``, ``adapter.type=lora``, ``adapter.lora.alpha``.
+
+For users who outgrow one machine, the PEFT adapter directory (``adapter/``:
+``adapter_config.json`` + ``adapter_model.safetensors``) is served as is by vLLM's
+multi-LoRA server; ``vllm_command`` writes the exact line (into ``export.json``, the
+Modelfile's notes and the ``ladder distill`` output), e.g.
+
+    vllm serve google/gemma-3-270m --enable-lora --lora-modules expenses-student=<out>/adapter
+
+and clients ask for ``model="expenses-student"``. We cannot run vLLM here (no GPU), so
+that line is untested; what is tested is that the adapter directory holds what vLLM
+reads. The adapter was trained over the dequantized bundled GGUF, not the hub's bf16
+weights: close, not identical. ``vllm serve <out>/merged`` (the merged weights, when
+exported) serves exactly what was measured, without LoRA.
 """
 
 from __future__ import annotations
@@ -31,6 +48,27 @@ from pathlib import Path
 from ..errors import ConfigError, require
 
 ARCHES = {"llama": "LLAMA", "gemma3": "GEMMA3", "gemma3_text": "GEMMA3"}
+# Hugging Face hub ids of the built-in bases (the GGUFs we ship are quantized from these)
+HF_IDS = {"smollm2": "HuggingFaceTB/SmolLM2-135M-Instruct", "gemma3-270m": "google/gemma-3-270m",
+          "qwen2.5-coder-0.5b": "Qwen/Qwen2.5-Coder-0.5B-Instruct",
+          "qwen2.5-coder-1.5b": "Qwen/Qwen2.5-Coder-1.5B-Instruct"}
+VLLM_DEFAULT_MAX_LORA_RANK = 16
+
+
+def vllm_command(name: str, base, adapter_dir: str | Path) -> str:
+    """The ``vllm serve`` line that serves this PEFT adapter as model ``name`` on its base
+    (a built-in's hub id, or the HF directory trained from)."""
+    if base.name in HF_IDS:
+        served = HF_IDS[base.name]
+    elif base.gguf is None:  # trained from an HF directory: serve that directory
+        served = str(Path(base.source).resolve())
+    else:  # a .gguf path: vLLM needs the HF model it came from
+        served = "<hf-id-or-dir-of-the-base>"
+    line = f"vllm serve {served} --enable-lora --lora-modules {name}={Path(adapter_dir).resolve()}"
+    r = json.loads((Path(adapter_dir) / "adapter_config.json").read_text()).get("r") or 0
+    if r > VLLM_DEFAULT_MAX_LORA_RANK:
+        line += f" --max-lora-rank {r}"
+    return line
 
 
 def lora_to_gguf(adapter_dir: str | Path, out: str | Path, base_config: dict | None = None) -> Path:
@@ -136,12 +174,59 @@ def convert_script() -> Path:
 def merged_to_gguf(merged_dir: str | Path, out: str | Path, outtype: str = "q8_0") -> Path:
     """Merged HF weights -> one GGUF (f16 or q8_0) through llama.cpp's converter."""
     if outtype not in {"f16", "q8_0", "bf16", "f32"}:
-        raise ConfigError(f"outtype {outtype!r}: use f16 or q8_0 (4-bit re-quantization erases small fine-tunes).")
+        raise ConfigError(f"outtype {outtype!r}: the converter writes f32, f16, bf16 or q8_0; for K-quants "
+                          "quantize its f16 output with quantize_gguf (see bench/bench_quant.py).")
     script = convert_script()
     cmd = [sys.executable, str(script), str(merged_dir), "--outfile", str(out), "--outtype", outtype]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"convert_hf_to_gguf.py failed: {done.stderr.strip()[-800:]}")
+    return Path(out)
+
+
+QUANT_TYPES = {  # name -> llama.cpp's LLAMA_FTYPE_* (llama-quantize's type names, lower case)
+    "f16": "F16", "q8_0": "Q8_0", "q6_k": "Q6_K", "q5_k_m": "Q5_K_M", "q5_0": "Q5_0",
+    "q4_k_m": "Q4_K_M", "q4_1": "Q4_1", "q4_0": "Q4_0",
+}
+
+
+def gguf_file_type(path: str | Path) -> str:
+    """A GGUF's ``general.file_type`` as a llama.cpp type name (e.g. "Q4_K_M")."""
+    gguf = require("gguf", "gguf", "train", "GGUF export")
+    field = gguf.GGUFReader(str(path)).fields.get("general.file_type")
+    code = int(field.parts[-1][0]) if field else 0
+    return next((t.name for t in gguf.LlamaFileType if t.value == code), str(code)).removeprefix("MOSTLY_")
+
+
+def quantize_gguf(src: str | Path, out: str | Path, qtype: str, *, allow_requantize: bool = False,
+                  threads: int | None = None) -> Path:
+    """``llama-quantize`` in-process: llama-cpp-python's ``llama_model_quantize`` turns an f32/f16
+    GGUF into ``qtype`` (a QUANT_TYPES key: q8_0, q5_k_m, q4_k_m, ...). K-quants need this;
+    the converter stops at q8_0.
+
+    Quantize from the f32/f16 file. A source that is already quantized is refused unless
+    ``allow_requantize``: its weights would be rounded twice (bench/bench_quant.py measures
+    what that does to a fine-tune)."""
+    import ctypes
+
+    from ..models.llamacpp import _quiet_llama_log, physical_cores
+
+    llama_cpp = require("llama_cpp", "llama-cpp-python", "llamacpp", "GGUF quantization")
+    _quiet_llama_log(llama_cpp)  # llama-quantize logs every tensor: to the ladder.llama_cpp logger
+    if qtype not in QUANT_TYPES:
+        raise ConfigError(f"Unknown quantization {qtype!r}: use one of {', '.join(QUANT_TYPES)}.")
+    src_type = gguf_file_type(src)
+    if src_type not in {"ALL_F32", "F16", "BF16"} and not allow_requantize:
+        raise ConfigError(f"{src} is already quantized ({src_type}): quantize from the f16 GGUF "
+                          "(merged_to_gguf(merged_dir, out, 'f16')), or pass allow_requantize=True to round twice.")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{QUANT_TYPES[qtype]}")
+    params.nthread = threads or physical_cores()
+    params.allow_requantize = allow_requantize
+    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(out).encode(), ctypes.byref(params))
+    if rc != 0:
+        raise ConfigError(f"llama_model_quantize({src} -> {qtype}) failed (code {rc}); see the "
+                          "ladder.llama_cpp log (DEBUG) for llama.cpp's reason.")
     return Path(out)
 
 
@@ -154,11 +239,11 @@ MODELFILE_TEMPLATES = {  # Ollama (Go template) forms of the chat templates we t
 
 
 def write_modelfile(out_dir: str | Path, base_gguf: str | Path, adapter_gguf: str | Path,
-                    chat_format: str | None, system: str) -> Path:
+                    chat_format: str | None, system: str, notes: tuple[str, ...] = ()) -> Path:
     """An Ollama Modelfile: the base GGUF + the GGUF LoRA, the template, greedy decoding.
-    ``ollama create <name> -f Modelfile`` in ``out_dir``."""
+    ``ollama create <name> -f Modelfile`` in ``out_dir``. ``notes`` become ``#`` comments."""
     template, stops = MODELFILE_TEMPLATES["gemma" if chat_format == "gemma" else "chatml"]
-    lines = [f"FROM {Path(base_gguf).resolve()}", f"ADAPTER {Path(adapter_gguf).resolve()}",
+    lines = [*[f"# {n}" for n in notes], f"FROM {Path(base_gguf).resolve()}", f"ADAPTER {Path(adapter_gguf).resolve()}",
              f'TEMPLATE """{template}"""', f'SYSTEM """{system}"""', "PARAMETER temperature 0",
              *[f'PARAMETER stop "{s}"' for s in stops]]
     path = Path(out_dir) / "Modelfile"
@@ -170,7 +255,7 @@ def export_student(result, name: str, system: str, *, register: bool = True,
                    merged: bool = False, merged_gguf: str | None = None) -> dict:
     """Everything a student needs to be served, from a TrainResult. Returns the paths.
 
-    - ``adapter/``              PEFT adapter (from training)
+    - ``adapter/``              PEFT adapter (from training); ``vllm_serve``: the line serving it
     - ``adapter.gguf``          GGUF LoRA for llama.cpp (LoRA only)
     - ``Modelfile``             Ollama: base GGUF + adapter
     - ``merged/`` (merged=True) HF weights; ``student.<type>.gguf`` with merged_gguf=f16|q8_0
@@ -182,11 +267,16 @@ def export_student(result, name: str, system: str, *, register: bool = True,
     paths: dict[str, str] = {"adapter": str(result.adapter)}
     base = result.base
     method = result.method
+    notes: tuple[str, ...] = ()
+    if method == "lora":  # vLLM serves plain LoRA adapters (not DoRA or IA3)
+        paths["vllm_serve"] = vllm_command(name, base, result.adapter)
+        notes = ("Outgrown one machine? vLLM serves the PEFT adapter (multi-LoRA; not run here):",
+                 paths["vllm_serve"])
     if method == "lora" and base.gguf:
         cfg = _base_config(result.adapter)
         adapter_gguf = lora_to_gguf(result.adapter, out / "adapter.gguf", cfg)
         paths["adapter_gguf"] = str(adapter_gguf)
-        paths["modelfile"] = str(write_modelfile(out, base.gguf, adapter_gguf, base.chat_format, system))
+        paths["modelfile"] = str(write_modelfile(out, base.gguf, adapter_gguf, base.chat_format, system, notes))
     if merged or merged_gguf or method in ("dora", "ia3"):
         merged_dir = export_merged(result.adapter, out / "merged", base.source) if method != "full" else result.adapter
         paths["merged"] = str(merged_dir)
@@ -202,8 +292,10 @@ def export_student(result, name: str, system: str, *, register: bool = True,
         elif "adapter_gguf" in paths:
             register_model(name, backend="llamacpp", path=base.gguf, lora=paths["adapter_gguf"],
                            chat_format=base.chat_format, description=desc)
-        else:
+        elif "merged" in paths:
             register_model(name, backend="hf", path=paths["merged"], description=desc)
+        else:  # LoRA over an HF directory base: the HF backend applies the adapter
+            register_model(name, backend="hf", path=base.source, adapter=paths["adapter"], description=desc)
         paths["registered"] = name
     (out / "export.json").write_text(json.dumps(paths, indent=2))
     return paths
