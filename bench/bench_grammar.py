@@ -9,11 +9,14 @@ same prompts. Prints one table with the ratios.
 
     LADDER_THREADS=1 python bench/bench_grammar.py [--limit 100] [--max-tokens 256]
         [--mechanism all|none|bound|close|close+guard] [--free-every 5] [--free-max-tokens 64]
+        [--schemas "expense (amount > 0)"] [--number-bounds on|off]
 
 ``--mechanism`` ablates what keeps output valid (grammar.py): ``bound`` = the default
 maxLength/maxItems in the grammar (grammar.DEFAULT_MAX_LENGTH/DEFAULT_MAX_ITEMS), ``close`` = closing the JSON as the token budget
 runs out, ``guard`` = closing a string that repeats itself; ``all`` (the default
 behaviour) = all three; ``none`` = the grammar alone (the old behaviour).
+``--number-bounds off`` ablates the grammar's numeric lower bounds (llama-cpp-python's
+converter alone: ``exclusiveMinimum: 0`` allows ``0`` and ``-3``; closing writes ``0``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ SCHEMAS = {
         "Extract the expense as JSON: amount, currency and merchant (or null).",
         {"type": "object", "properties": {
             "amount": {"type": "number"}, "currency": {"type": "string"},
+            "merchant": {"type": ["string", "null"]}},
+         "required": ["amount", "currency", "merchant"]}),
+    "expense (amount > 0)": (  # the bundled expenses task's bound; most inputs state no amount
+        "Extract the expense as JSON: amount, currency and merchant (or null).",
+        {"type": "object", "properties": {
+            "amount": {"type": "number", "exclusiveMinimum": 0}, "currency": {"type": "string"},
             "merchant": {"type": ["string", "null"]}},
          "required": ["amount", "currency", "merchant"]}),
     "root string enum": ("Classify the sentiment.", {"type": "string", "enum": ["positive", "negative", "neutral"]}),
@@ -191,6 +200,14 @@ def set_mechanism(name: str) -> None:
 samplers: list = []  # every GreedyGrammar made, in order (closing statistics)
 
 
+def set_number_bounds(on: bool) -> None:
+    """Off: numbers as llama-cpp-python's converter writes them, closing with 0 (the old behaviour)."""
+    if not on:
+        grammar._signed_placeholder = lambda schema: schema
+        grammar._MINIMAL = tuple("0" if m == "1" else m for m in grammar._MINIMAL)
+    grammar.compile_grammar.cache_clear()
+
+
 def per_token_ms(r) -> float | None:
     return (r.latency_s - r.ttft_s) / (r.completion_tokens - 1) * 1000 if r.completion_tokens > 1 else None
 
@@ -203,12 +220,16 @@ def main(argv=None) -> int:
     ap.add_argument("--free-every", type=int, default=5, help="also decode every n-th prompt free (overhead)")
     ap.add_argument("--free-max-tokens", type=int, default=64, help="free decoding: as long as a typical answer")
     ap.add_argument("--schemas", default=",".join(SCHEMAS), help="comma-separated names")
+    ap.add_argument("--number-bounds", choices=["on", "off"], default="on",
+                    help="off: the converter's numbers, no lower bounds (ablation)")
     args = ap.parse_args(argv)
     set_mechanism(args.mechanism)
+    set_number_bounds(args.number_bounds == "on")
     model = get_model("smollm2")
     inputs = INPUTS[: args.limit]
     print(f"model {model.name}, threads {model.n_threads}, mechanism {args.mechanism} (default maxLength "
-          f"{grammar.DEFAULT_MAX_LENGTH}, maxItems {grammar.DEFAULT_MAX_ITEMS}), max_tokens {args.max_tokens}, "
+          f"{grammar.DEFAULT_MAX_LENGTH}, maxItems {grammar.DEFAULT_MAX_ITEMS}), number bounds "
+          f"{args.number_bounds}, max_tokens {args.max_tokens}, "
           f"{len(inputs)} inputs per schema", flush=True)
     rows = []
     for name in args.schemas.split(","):

@@ -13,7 +13,20 @@ Three pieces, used by the llama.cpp backend:
   sampler (it builds its own with ``Llama._init_sampler``); a test fails if
   llama-cpp-python changes that.
 
-(~330 lines, one concept: the sampler's closing depends on the schema rewriting and
+Numeric bounds: llama-cpp-python's converter ignores ``minimum``/``exclusiveMinimum``/
+``maximum``/``exclusiveMaximum`` (its own TODO), so a greedy answer could be ``0`` or ``-3``
+for ``"exclusiveMinimum": 0``. What the grammar constrains: a number or integer whose lower
+bound rules out negatives (``minimum >= 0`` or ``exclusiveMinimum >= 0``) gets a rule of ours
+without the minus sign (``_SIGNED_RULES``), and one that also rules out zero (``minimum > 0``
+or ``exclusiveMinimum >= 0``) a rule that refuses ``0``, ``0.0``, ``0.00``... while allowing
+``0.5`` and ``12.30``. What is only validated (``ladder.schema.validate`` after generation):
+everything else, e.g. ``minimum: 5`` (the grammar allows ``3``), any ``maximum``/
+``exclusiveMaximum``, ``multipleOf``; a grammar for a general range costs a rule per digit
+position and is left out. Closing writes ``1`` where a number is still missing (allowed by
+every lower bound the grammar enforces; ``0`` is not under ``exclusiveMinimum: 0``), and
+``minimal_json`` gives the allowed number nearest 0 (``1``, ``5`` for ``minimum: 5``).
+
+(~430 lines, one concept: the sampler's closing depends on the schema rewriting and
 sizing here, and nothing else uses either.)
 """
 
@@ -22,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 from dataclasses import dataclass
 
 from ..errors import ConfigError
@@ -35,15 +49,31 @@ DEFAULT_MAX_ITEMS: int | None = 32
 _SHORTHANDS = {"\\d": "0-9", "\\w": "a-zA-Z0-9_", "\\s": " \\t\\n\\r"}
 _UNBOUNDED_OK = ("enum", "const", "pattern", "format", "maxLength")  # strings already bounded
 
+# Numbers whose lower bound rules out the sign (and zero), as GBNF: (type, floor) -> rule.
+# Shaped like the converter's own ``number``/``integer`` (at most 16 digits a part, then
+# ``space``). A positive number is a nonzero integral part, or ``0.`` then zeros then a
+# nonzero digit: ``0``, ``0.0``, ``-1`` cannot be written, ``0.05`` and ``12.30`` can.
+_INT = '("0" | [1-9] [0-9]{0,15})'
+_EXP = '([eE] [-+]? [0-9]{1,16})?'
+_SIGNED_RULES = {
+    ("number", "non-negative"): f'{_INT} ("." [0-9]{{1,16}})? {_EXP} space',
+    ("number", "positive"): f'([1-9] [0-9]{{0,15}} ("." [0-9]{{1,16}})? | "0" "." "0"{{0,15}} [1-9] [0-9]{{0,15}}) '
+                            f'{_EXP} space',
+    ("integer", "non-negative"): f'{_INT} space',
+    ("integer", "positive"): '[1-9] [0-9]{0,15} space',
+}
+
 
 @functools.lru_cache(maxsize=64)
 def compile_grammar(key: str, vocab):
     """JSON Schema (``schema_key`` text) -> checked llama.cpp grammar.
 
-    llama-cpp-python's Python converter mishandles three common things: regex
+    llama-cpp-python's Python converter mishandles four common things: regex
     shorthands (``\\d`` becomes a literal) and ``"type": [..]`` lists (string
-    bounds are dropped, so a small model can loop inside a string), and it lets
-    raw control characters into strings. We rewrite all three. A grammar llama.cpp
+    bounds are dropped, so a small model can loop inside a string), it lets
+    raw control characters into strings, and it ignores numeric bounds (a
+    positive amount could be ``0`` or ``-3``; see the module docstring for which
+    bounds we add). We rewrite all four. A grammar llama.cpp
     cannot parse would crash the sampler, so it is compiled once here and refused
     with a clear error instead.
     """
@@ -57,6 +87,7 @@ def compile_grammar(key: str, vocab):
         raise ConfigError(f"This JSON Schema cannot be turned into a llama.cpp grammar: {e}") from None
     # JSON strings may not hold raw control characters (the converter allows them).
     grammar._grammar = grammar._grammar.replace('char ::= [^"\\\\]', 'char ::= [^"\\\\\\x7F\\x00-\\x1F]')
+    grammar._grammar = _signed_numbers(grammar._grammar)  # numbers with a lower bound >= 0
     sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
     if not sampler:
         raise ConfigError("llama.cpp rejected the grammar made from this JSON Schema; simplify the "
@@ -78,8 +109,47 @@ def _normalize(schema):
     types = out.get("type")
     if isinstance(types, list):
         rest = {k: v for k, v in out.items() if k != "type"}
-        out = {"anyOf": [{**rest, "type": t} for t in types]}
-    return out
+        return {"anyOf": [_signed_placeholder({**rest, "type": t}) for t in types]}
+    return _signed_placeholder(out)
+
+
+# The converter has no hook for a rule of our own: a number that needs one becomes a const
+# of this placeholder text, and compile_grammar swaps the placeholder's literal in the GBNF
+# for our rule (_signed_numbers).
+_PLACEHOLDER = "ladder-{floor}-{type}"
+
+
+def _signed_placeholder(schema: dict) -> dict:
+    """A number/integer schema whose lower bound rules out negatives -> the placeholder const."""
+    kind = schema.get("type")
+    if kind not in ("number", "integer") or "enum" in schema or "const" in schema:
+        return schema
+    low, above = _number_bound(schema, "minimum"), _number_bound(schema, "exclusiveMinimum")
+    if (low is not None and low > 0) or (above is not None and above >= 0):
+        floor = "positive"
+    elif low == 0:
+        floor = "non-negative"
+    else:
+        return schema
+    return {"const": _PLACEHOLDER.format(floor=floor, type=kind)}
+
+
+def _signed_numbers(gbnf: str) -> str:
+    """Each placeholder literal (``"\\"ladder-positive-number\\""``) -> our rule of that name."""
+    for (kind, floor), rule in _SIGNED_RULES.items():
+        name = _PLACEHOLDER.format(floor=floor, type=kind)
+        literal = '"\\"' + name + '\\""'
+        if literal in gbnf:
+            gbnf = gbnf.replace(literal, name).rstrip("\n") + f"\n{name} ::= {rule}\n"
+        if name + '\\"' in gbnf:  # still quoted: the converter writes literals differently now
+            raise ConfigError(f"llama-cpp-python wrote the placeholder {name!r} in an unexpected form; "
+                              "update grammar._signed_numbers for this version.")
+    return gbnf
+
+
+def _number_bound(schema: dict, key: str) -> int | float | None:
+    value = schema.get(key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _expand_shorthands(pattern: str) -> str:
@@ -121,8 +191,8 @@ def bound(schema, max_length: int | None = None, max_items: int | None = None):
 
 def minimal_json(schema, defs: dict | None = None, depth: int = 0) -> str:
     """A short JSON text of the schema's shape (required keys, empty strings, first enum
-    values), for sizing the token reserve that closes an answer; approximate by design
-    (a pattern becomes a 10-character placeholder)."""
+    values, the allowed number nearest 0), for sizing the token reserve that closes an
+    answer; approximate by design (a pattern becomes a 10-character placeholder)."""
     defs = schema.get("$defs", {}) if defs is None and isinstance(schema, dict) else (defs or {})
     if not isinstance(schema, dict) or depth > 8:
         return "null"
@@ -152,10 +222,30 @@ def minimal_json(schema, defs: dict | None = None, depth: int = 0) -> str:
         n = 10 if "pattern" in schema or "format" in schema else schema.get("minLength", 0)
         return '"' + "x" * n + '"'
     if kind in ("integer", "number"):
-        return "0"
+        return json.dumps(_least_number(schema, kind == "integer"))
     if kind == "boolean":
         return "false"
     return "null"
+
+
+def _least_number(schema: dict, integer: bool) -> int | float:
+    """The number nearest 0 that the bounds allow: 0, else a bound or the whole number next
+    to it (``exclusiveMinimum: 0`` -> 1, ``minimum: 5`` -> 5), else between two bounds;
+    ``multipleOf`` is ignored (0 if nothing fits)."""
+    low, above, high, below = (_number_bound(schema, k) for k in
+                               ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"))
+
+    def allowed(v) -> bool:
+        return ((low is None or v >= low) and (above is None or v > above)
+                and (high is None or v <= high) and (below is None or v < below))
+
+    bounds = [b for b in (low, above, high, below) if b is not None]
+    candidates = {0} | {f(b) + d for b in bounds for f in (math.floor, math.ceil) for d in (-1, 0, 1)}
+    if not integer:
+        candidates |= set(bounds) | {(a + b) / 2 for a in (low, above) for b in (high, below)
+                                     if a is not None and b is not None}
+    fits = sorted((v for v in candidates if allowed(v)), key=lambda v: (abs(v), v < 0))
+    return fits[0] if fits else 0
 
 
 class GreedyGrammar:
@@ -172,7 +262,7 @@ class GreedyGrammar:
     schema's minimal instance, ``minimal_json``, and at most 2/3 of the budget), each step
     takes the end of generation if the JSON is complete, else the allowed token that
     closes the most (inside a string: ``"`` then ``}``/``]``; outside: runs of ``}``/``]``),
-    else a minimal value (``null``, ``0``, ``""``, ``[]``...), else the model's own best
+    else a minimal value (``null``, ``1``, ``""``, ``[]``...), else the model's own best
     allowed token; so a string the model would repeat forever is closed in time and the
     JSON is complete. Whether the output is inside a string is tracked from the bytes
     accepted (``_lex``). The repetition guard closes a string the same way.
@@ -293,7 +383,9 @@ class ClosingTables:
 
 
 _TABLES: dict[int, tuple] = {}  # id(llm._model) -> (that model, kept so the id stays its own; ClosingTables)
-_MINIMAL = ('""', "null", "0", "[]", "{}", "false")
+# "1", not "0": under exclusiveMinimum 0 a "0" is only the start of "0.5", and closing would
+# then write "0.000..." until the budget ran out.
+_MINIMAL = ('""', "null", "1", "[]", "{}", "false")
 
 
 def closing_tables(llm) -> ClosingTables:
