@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ladder.distill import build_sft, label, read_labels, student_messages
+from ladder.distill.teacher import agrees, label_accuracy
+from ladder.models import ScriptedModel
 from ladder.models.openai import OpenAIModel
 from ladder.tasks import load_task
 
@@ -142,3 +144,98 @@ def test_agreement_filter_rejects_unstable_teacher(tmp_path):
     stats = label(TASK, [ITEMS[0].input], teacher, "zero-shot", tmp_path / "l.jsonl", agree=4, progress=False)
     rec = read_labels(tmp_path / "l.jsonl")[0]
     assert stats.kept == 0 and rec["score"] == 0.5 and "agree" in rec["problems"][0]
+
+
+
+# -- filters by the task's own rules and metric; accuracy against gold (report only) -------
+
+class TwoVoiceTeacher(ScriptedModel):
+    """A scripted teacher with a first answer and a sampled one per input: ``first(text)``
+    at temperature 0, ``sampled(text)`` for the agreement filter's extra samples
+    (temperature > 0); ``text`` is the last user turn."""
+
+    def __init__(self, first, sampled=None):
+        super().__init__(self._reply, name="two-voice")
+        self.first, self.sampled, self._hot = first, sampled or first, False
+
+    def execute(self, request):
+        self._hot = request.options.temperature > 0
+        yield from super().execute(request)
+
+    def _reply(self, messages):
+        return (self.sampled if self._hot else self.first)(messages[-1].content)
+
+
+def by_input(task, answers):
+    """text -> the answer scripted for the input whose formatted text is in it."""
+    return lambda text: next(a for x, a in answers if task.format_input(x) in text)
+
+
+SQL = load_task("ledger-sql")
+Q = [ex.input for ex in SQL.train[:4]]
+
+
+def test_sql_labels_filtered_by_the_validators_and_agreement_by_result_rows(tmp_path):
+    # Q0: two different strings, the same rows -> agree (== would reject it)
+    # Q1: two queries with different rows -> rejected by agreement
+    # Q2: a query that fails, Q3: one that returns no rows -> the task's validators reject them
+    first = [(Q[0], {"sql": "SELECT SUM(amount) FROM expenses WHERE category = 'food'"}),
+             (Q[1], {"sql": "SELECT COUNT(*) FROM expenses"}),
+             (Q[2], {"sql": "SELECT total FROM nowhere"}),
+             (Q[3], {"sql": "SELECT merchant FROM expenses WHERE merchant = 'no such shop'"})]
+    sampled = [(Q[0], {"sql": "select sum(amount) as total from expenses where category='food'"}),
+               (Q[1], {"sql": "SELECT COUNT(*) FROM expenses WHERE category = 'food'"})]
+    teacher = TwoVoiceTeacher(by_input(SQL, first), by_input(SQL, sampled))
+    stats = label(SQL, Q, teacher, "zero-shot", tmp_path / "l.jsonl", agree=2, progress=False)
+    recs = {r["input"]["question"]: r for r in read_labels(tmp_path / "l.jsonl")}
+    kept = recs[Q[0]["question"]]
+    assert kept["kept"] and kept["score"] == 1.0 and kept["expected"] == first[0][1]
+    assert recs[Q[1]["question"]]["rejected_by"] == "agreement" and recs[Q[1]["question"]]["score"] == 0.5
+    assert recs[Q[2]["question"]]["rejected_by"] == "validator: The query failed"
+    assert recs[Q[3]["question"]]["rejected_by"] == "validator: The query returned no rows"
+    # the raw answer stays in the record, even when rejected
+    assert recs[Q[2]["question"]]["answer"] == first[2][1] and recs[Q[2]["question"]]["expected"] is None
+    assert stats.kept == 1 and stats.reasons == {"agreement": 1, "validator: The query failed": 1,
+                                                 "validator: The query returned no rows": 1}
+
+
+def test_agrees_by_the_fields_metric_comparators():
+    ex = TASK.train[5]  # merchant 'Curves': the task compares merchants casefolded, amounts as numbers
+    assert agrees(TASK, ex.input, ex.expected, {**ex.expected, "merchant": "CURVES", "amount": 316.0})
+    assert not agrees(TASK, ex.input, ex.expected, {**ex.expected, "amount": 317})
+    assert not agrees(TASK, ex.input, ex.expected, None)
+
+
+def test_a_reference_the_metric_cannot_run_agrees_with_nothing():
+    assert not agrees(SQL, Q[0], {"sql": "SELECT nope FROM nowhere"}, {"sql": "SELECT 1"})
+    assert agrees(SQL, Q[0], {"sql": "SELECT 1"}, {"sql": "SELECT 1"})  # equal answers need no metric
+
+
+def test_kept_and_raw_accuracy_against_gold(tmp_path):
+    items = TASK.train[:4]
+    gold = [ex.expected for ex in items]
+    first = [(items[0].input, gold[0]),  # right, kept
+             (items[1].input, gold[1]),  # right, but the sample disagrees: rejected
+             (items[2].input, {**gold[2], "category": "other"}),  # wrong, passes every filter: kept
+             (items[3].input, {**gold[3], "category": "spaceships"})]  # fails the schema: no valid output
+    sampled = [first[0], (items[1].input, {**gold[1], "amount": 1}), *first[2:]]
+    teacher = TwoVoiceTeacher(by_input(TASK, first), by_input(TASK, sampled))
+    stats = label(TASK, [ex.input for ex in items], teacher, "zero-shot", tmp_path / "l.jsonl", agree=2,
+                  progress=False)
+    assert stats.reasons == {"agreement": 1, "no valid output": 1}
+    acc = label_accuracy(TASK, read_labels(tmp_path / "l.jsonl"), items)
+    assert acc == {"items": 4, "raw_accuracy": 0.5, "kept": 2, "kept_accuracy": 0.5, "rejected": 2,
+                   "rejected_right": 1}
+    # inputs without gold (synthetic ones, an unlabelled file) are left out; no gold at all: None
+    assert label_accuracy(TASK, read_labels(tmp_path / "l.jsonl"), items[:1])["items"] == 1
+    assert label_accuracy(TASK, read_labels(tmp_path / "l.jsonl"), []) is None
+
+
+def test_a_torn_last_line_is_cut_before_appending(tmp_path):
+    out = tmp_path / "l.jsonl"
+    teacher = TwoVoiceTeacher(by_input(TASK, [(ex.input, ex.expected) for ex in ITEMS]))
+    label(TASK, [ITEMS[0].input], teacher, "zero-shot", out, progress=False)
+    out.write_text(out.read_text(encoding="utf-8") + '{"input": {"te', encoding="utf-8")  # killed mid-write
+    stats = label(TASK, [ITEMS[0].input, ITEMS[1].input], teacher, "zero-shot", out, progress=False)
+    assert stats.skipped_existing == 1 and stats.labelled == 2
+    assert [r["input"] for r in read_labels(out)] == [ITEMS[0].input, ITEMS[1].input]

@@ -68,14 +68,22 @@ def train_options(f):
 @click.option("--consistency-n", type=int, default=10, show_default=True,
               help="Test items run twice at temperature 0.7 for the consistency measure (0: skip).")
 @click.option("--agree", type=int, default=1, show_default=True,
-              help="Keep a teacher label only if N samples agree.")
+              help="Sample the teacher N times; keep a label only if the samples agree by the task's metric "
+                   "(SQL: the same rows).")
+@click.option("--min-agreement", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="With --agree: the share of the N samples that must agree with the first.")
+@click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The teacher also writes N new inputs (deduplicated, none near a dev/test input) and labels them.")
+@click.option("--seeds", type=click.IntRange(min=1), default=8, show_default=True,
+              help="With --synthetic: seed inputs from the pool shown per request (another sample each time).")
 @click.option("--jobs", "-j", "--concurrency", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Teacher inputs labelled at once (remote teachers); the labels equal a sequential run's.")
 @click.option("--name", default=None, help="Register the student under this name (default <task>-student[-gold]).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default <data dir>/students/<name>).")
 @click.option("--no-eval", is_flag=True, help="Skip the savings report.")
 @train_options
-def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, jobs, name, out, no_eval,
+def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, min_agreement, synthetic,
+            seeds, jobs, name, out, no_eval,
             base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device, resume):
     """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
 
@@ -86,14 +94,18 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
       ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --jobs 8
       ladder distill --task expenses --student gemma3-270m --preset quick
       ladder distill --task expenses --resume                          # after Ctrl-C / a kill
+      ladder distill --task ledger-sql --teacher qwen2.5-coder-1.5b --agree 2   # runs, returns rows, 2 agree
+      ladder distill --task expenses --teacher qwen2.5-coder-1.5b --synthetic 300 --seeds 8
     """
     from ..tasks import load_task
-    from ..distill.recipe import distill as run
+    from ..distill.recipe import distill as run, label_notes
 
     config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
     done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
                config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
-               jobs=jobs, evaluate_after=not no_eval)
+               min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, jobs=jobs, evaluate_after=not no_eval)
+    for line in label_notes(done.labels):  # kept/rejected, why, accuracy vs gold, synthetic inputs
+        click.echo(line)
     click.echo(f"Student registered as {done.student!r} (try: ladder prompt --model {done.student} ...)")
     for k, v in done.exported.items():
         click.echo(f"  {k}: {v}")

@@ -1,7 +1,10 @@
 """``ladder distill`` end to end, top to bottom:
 
-    label     the teacher (a model + a rung pipeline) labels the train inputs
-              (or a JSONL of unlabelled inputs), ``jobs`` at once; gold labels are not read
+    synth     optionally, the teacher writes ``synthetic`` new inputs from seed inputs
+              (synth.py: deduplicated, none overlapping dev/test, diversity measured)
+    label     the teacher (a model + a rung pipeline) labels the train inputs (or a JSONL
+              of unlabelled inputs) and the synthetic ones, ``jobs`` at once, filtered
+              (teacher.py); gold labels are read only to report the kept labels' accuracy
     dataset   chat SFT rows: short instruction + raw input -> teacher's answer
     train     LoRA on the student base (resumable)
     export    GGUF LoRA + Modelfile, registered as "<task>-student"
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..models.base import Model
 from ..tasks import Example, Task
 from .sft import Source, build_sft, read_jsonl, student_instruction, write_jsonl
 from .train import TrainConfig, TrainResult, train
@@ -34,7 +38,7 @@ class DistillResult:
     student: str  # registered model name
     train: TrainResult
     exported: dict
-    labels: dict | None = None  # LabelStats as a dict
+    labels: dict | None = None  # LabelStats as a dict, with "accuracy" (label_accuracy) and "synthetic"
     teacher_summary: dict | None = None
     student_summary: dict | None = None
     extra_summaries: list[dict] = field(default_factory=list)
@@ -45,11 +49,14 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
             source: Source = "teacher", inputs: str | Path | None = None, out: str | Path | None = None,
             config: TrainConfig | None = None, limit: int | None = None, test_limit: int | None = 60,
             consistency_n: int = 10, name: str | None = None, resume: bool = False, agree: int = 1,
-            jobs: int = 1, evaluate_after: bool = True, progress: bool = True) -> DistillResult:
+            min_agreement: float = 1.0, synthetic: int = 0, seeds: int = 8, jobs: int = 1,
+            evaluate_after: bool = True, progress: bool = True) -> DistillResult:
     """Distill a teacher pipeline into a small student: label, build SFT data, train, export, compare.
 
     Each step writes into ``out``; with ``resume`` a rerun skips or resumes finished steps.
     ``source="gold"`` skips labelling and fine-tunes on the task's own labels.
+    ``synthetic=N`` adds N teacher-written inputs (``seeds`` seed inputs shown per request)
+    to the inputs the teacher labels; ``agree``/``min_agreement`` are the agreement filter.
     """
     from ..log import data_dir
     from ..models import get_model
@@ -64,17 +71,12 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
     # label
     stats = None
     labels_path = out / "labels.jsonl"
+    if synthetic and source == "gold":
+        raise ConfigError("synthetic inputs need a teacher to label them: use --source teacher or mix.")
     if source in ("teacher", "mix"):
-        from .teacher import label
-
-        if inputs:
-            pool = [ex.input for ex in task.load(inputs, labelled=False)]
-        else:
-            pool = [ex.input for ex in task.train]  # inputs only: .expected is never read
-        pool = pool[:limit] if limit else pool
-        stats = label(task, pool, get_model(teacher), rung, labels_path, agree=agree,
-                      jobs=jobs, progress=progress).__dict__
-        stats["path"] = str(stats["path"])
+        stats = teacher_labels(task, get_model(teacher), rung, out, inputs=inputs, limit=limit, agree=agree,
+                               min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, seed=config.seed,
+                               jobs=jobs, progress=progress)
 
     # dataset
     gold = task.train[:limit] if limit else task.train
@@ -105,7 +107,43 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
     if evaluate_after:
         compare(task, done, teacher=teacher, rung=rung, test_limit=test_limit, consistency_n=consistency_n,
                 progress=progress, jobs=jobs)
+    else:
+        write_summary(done)
     return done
+
+
+def teacher_labels(task: Task, model: Model, rung: str, out: Path, *, inputs: str | Path | None = None,
+                   limit: int | None = None, agree: int = 1, min_agreement: float = 1.0, synthetic: int = 0,
+                   seeds: int = 8, seed: int = 0, jobs: int = 1, progress: bool = True) -> dict:
+    """The label step: the pool (train inputs or ``inputs``, plus ``synthetic`` teacher-written
+    ones in out/synthetic.jsonl) labelled into out/labels.jsonl; LabelStats as a dict with
+    "accuracy" (the kept labels vs gold, where the pool has gold) and "synthetic" (SynthStats)."""
+    from .teacher import input_key, label, label_accuracy, read_labels
+
+    examples = task.load(inputs, labelled=False) if inputs else task.train
+    examples = examples[:limit] if limit else examples
+    pool = [ex.input for ex in examples]  # inputs only: .expected is read for the report alone
+    synth = made = None
+    if synthetic:
+        from .synth import as_dict, synthesize
+
+        made = synthesize(task, model, pool, synthetic, out / "synthetic.jsonl", avoid=_held_out_inputs(task),
+                          k=seeds, seed=seed, progress=progress)
+        made.inputs = made.inputs[:synthetic]  # a file from a bigger earlier run keeps its extra inputs
+        pool += made.inputs
+        synth = as_dict(made)
+    labels_path = out / "labels.jsonl"
+    stats = label(task, pool, model, rung, labels_path, agree=agree, min_agreement=min_agreement,
+                  jobs=jobs, progress=progress).__dict__
+    stats["path"] = str(stats["path"])
+    records = read_labels(labels_path)
+    # gold meets the teacher's labels here only, after filtering, for the report
+    stats["accuracy"] = label_accuracy(task, records, [ex for ex in examples if ex.expected is not None])
+    if made is not None:
+        mine = {input_key(x) for x in made.inputs}
+        synth["labelled_kept"] = sum(bool(r.get("kept")) for r in records if input_key(r["input"]) in mine)
+    stats["synthetic"] = synth
+    return stats
 
 
 def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_limit: int | None = 60,
@@ -143,14 +181,53 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
     notes = [f"test items: {len(test)}; consistency: same input twice at temperature 0.7, first "
              f"{consistency_n} items", f"student training: {done.train.steps} steps, "
              f"{done.train.seconds_per_step:.1f} s/step, peak RSS {done.train.peak_rss_mb:.0f} MB"]
-    if done.labels:
-        notes.append(f"teacher labels kept: {done.labels['kept']} of {done.labels['labelled']}")
+    notes += label_notes(done.labels)
     done.report = {k: str(v) for k, v in write_report(done.out, summaries[0], summaries[1], extra, notes).items()}
     if progress:
         print_savings(summaries[0], summaries[1], extra)
-    (done.out / "distill.json").write_text(json.dumps(
+    write_summary(done)
+
+
+def write_summary(done: DistillResult) -> Path:
+    """distill.json: the student, its exports, the labelling stats (kept/rejected, reasons,
+    accuracy where gold exists, synthetic inputs), the report's paths, the training."""
+    path = done.out / "distill.json"
+    path.write_text(json.dumps(
         {"student": done.student, "exported": done.exported, "labels": done.labels, "report": done.report,
          "train": json.loads((Path(done.train.out) / "train.json").read_text())}, indent=1, ensure_ascii=False))
+    return path
+
+
+def label_notes(labels: dict | None) -> list[str]:
+    """The labelling stats in a few lines (the savings report's notes and the CLI's output)."""
+    if not labels:
+        return []
+    rejected = labels["labelled"] - labels["kept"]
+    why = ", ".join(f"{k} {v}" for k, v in (labels.get("reasons") or {}).items())
+    out = [f"teacher labels kept: {labels['kept']} of {labels['labelled']}"
+           + (f"; rejected {rejected} ({why})" if rejected else "")]
+    acc = labels.get("accuracy")
+    if acc:
+        kept = f"{acc['kept_accuracy']:.1%}" if acc["kept_accuracy"] is not None else "n/a"
+        out.append(f"teacher labels vs gold on {acc['items']} inputs: kept labels {kept} right "
+                   f"({acc['kept']} kept), all raw answers {acc['raw_accuracy']:.1%}; "
+                   f"{acc['rejected_right']} right answers rejected")
+    syn = labels.get("synthetic")
+    if syn:
+        d = syn["diversity"]
+        fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")
+        why = "".join(f", {k} {v}" for k, v in syn["reasons"].items())
+        out.append(f"synthetic inputs: {syn['kept']} of {syn['requested']} asked ({syn['requests']} requests{why}); "
+                   f"{syn.get('labelled_kept', 0)} kept after labelling; distinct 3-grams "
+                   f"{fmt(d['distinct_3grams'])} (seeds {fmt(d['seeds_distinct_3grams'])}); mean nearest-seed "
+                   f"similarity {fmt(d['nn_similarity_to_seeds'])}, nearest-synthetic {fmt(d['nn_similarity_within'])}")
+    return out
+
+
+def _held_out_inputs(task: Task) -> list[dict]:
+    """The dev and test inputs a synthetic input must not overlap (the splits the task has)."""
+    return [ex.input for name in ("dev", "test") if getattr(task.spec.data, name, None)
+            for ex in task.split(name)]
 
 
 def gold_examples(task: Task, limit: int | None) -> list[Example]:
