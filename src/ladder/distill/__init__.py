@@ -1,7 +1,9 @@
 """Distillation and fine-tuning: turn the best pipeline into a small local student.
 
     teacher.py     a Model or rung pipeline labels inputs (filtered, with provenance,
-                   resumable, ``jobs`` at once)
+                   resumable, ``jobs`` at once); kept vs raw accuracy against gold
+    synth.py       synthetic inputs the teacher writes from a few seeds (deduplicated,
+                   never overlapping dev/test, diversity measured)
     sft.py         chat SFT rows: a short instruction + the raw input -> the answer
     train.py       the training recipe, setup -> fit -> validate, read top to bottom; its parts:
       config.py      TrainConfig, the base resolved through the models registry
@@ -21,11 +23,12 @@ from .pretrain import perplexity
 from .recipe import DistillResult, distill
 from .sft import build_sft, student_instruction, student_messages
 from .student import Student, register_student_rungs
-from .teacher import label, read_labels
+from .synth import synthesize
+from .teacher import label, label_accuracy, read_labels
 from .train import TrainResult, train
 
 register_student_rungs()
 
-__all__ = ["distill", "DistillResult", "label", "read_labels", "build_sft", "student_instruction",
+__all__ = ["distill", "DistillResult", "label", "label_accuracy", "read_labels", "synthesize", "build_sft", "student_instruction",
            "student_messages", "train", "TrainConfig", "TrainResult", "perplexity", "export_student",
            "lora_to_gguf", "write_modelfile", "Student", "register_student_rungs"]
