@@ -40,8 +40,13 @@ note's erasure is the re-quantization onto an already-quantized base's grid, not
 such: this student's "Q4_K_M" (mostly Q5_0 by fallback, a grid that does not line up with
 Q4_1's) kept 91 %, q8_0 100.6 %, while "Q5_K_M" (mostly Q5_1, whose grid nearly contains
 Q4_1's: the same block min and max, 31 steps against 15) kept only 11.6 %. Which types
-line up depends on the base: for the Gemma student (base mostly Q5_0), expect its Q4_K_M
-(the same Q5_0 fallback types) to erase and Q5_K_M (Q5_1) to keep; the run measures it.
+line up depends on the base. Gemma 3 270M (base mostly Q5_0), with a synthetic rank-16
+delta of |delta| / |W| = 0.001 on the Q5_0 tensors of the first 4 blocks (numpy
+quantizers): Q5_0 again (what a student "Q4_K_M" gives those tensors) keeps 3 %, Q5_1
+(Q5_K_M's fallback) 133 %, Q8_0 89 %; Q4_0 5,200 % (its steps are exactly twice Q5_0's,
+so half the weights sit on a rounding tie that the delta's sign decides: amplified, not
+kept). Expect the Gemma student's Q4_K_M to lose the fine-tune and its Q5_K_M to keep
+it; the run measures quality on the real student. Retention above 1 means overshoot.
 
 Prints one table and a JSON line (``--json`` for only the JSON). CPU only here; needs
 llama-cpp-python, transformers, peft and gguf (``pip install 'llm-ladder[train,llamacpp]'``).
