@@ -163,8 +163,8 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
         if model is None:
             r.name = "student" if done.student.endswith("-student") else done.student
         # a remote teacher answers jobs items at once; the student is local (llama.cpp runs one at a time)
-        res = evaluate(task, r, model or teacher_model, test, data="test", progress=progress,
-                       jobs=jobs if model is not None else 1)
+        res = _timed(evaluate, task, r, model or teacher_model, test, data="test", progress=progress,
+                     jobs=jobs if model is not None else 1)
         c = consistency(task, r, model or teacher_model, test[:consistency_n]) if consistency_n else {}
         res.summary["consistency"] = c or None
         summaries.append(res.summary)
@@ -173,7 +173,7 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
     if other in registered() and other != done.student:
         r = Student(model=get_model(other))
         r.name = other.removeprefix(f"{task.name}-")
-        res = evaluate(task, r, teacher_model, test, data="test", progress=progress)
+        res = _timed(evaluate, task, r, teacher_model, test, data="test", progress=progress)
         c = consistency(task, r, teacher_model, test[:consistency_n]) if consistency_n else {}
         res.summary["consistency"] = c or None
         extra.append(res.summary)
@@ -228,6 +228,16 @@ def _held_out_inputs(task: Task) -> list[dict]:
     """The dev and test inputs a synthetic input must not overlap (the splits the task has)."""
     return [ex.input for name in ("dev", "test") if getattr(task.spec.data, name, None)
             for ex in task.split(name)]
+
+
+def _timed(evaluate, task, rung, model, items, **kw):
+    """``evaluate`` with the measured throughput (items per wall-clock second) in its summary."""
+    import time
+
+    start = time.perf_counter()
+    res = evaluate(task, rung, model, items, **kw)
+    res.summary["items_per_s"] = round(len(items) / max(time.perf_counter() - start, 1e-9), 4)
+    return res
 
 
 def gold_examples(task: Task, limit: int | None) -> list[Example]:
