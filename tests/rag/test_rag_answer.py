@@ -1,4 +1,5 @@
-"""Answers with the real bundled smollm2 (greedy, short): structural checks only."""
+"""Answers: retrieval's not-found, citations (free text and structured), attribution; the real
+bundled smollm2 (greedy, short) for structural checks, the default answer model in one slow test."""
 
 import pytest
 from conftest import DEMO
@@ -28,7 +29,7 @@ def test_not_found_is_decided_by_retrieval_without_a_model_call(demo_index):
 
 def test_citations_map_to_the_sources_sent(demo_index):
     model = ScriptedModel(["Inflate to 65 psi [1], see also [2, 9] and [3]."])
-    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3)
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=False)
     assert a.cited == [1, 2, 3]  # [9] is not a source: dropped
     assert a.citations[0].path.endswith("bicycle-repair.txt")
     system = a.messages[0].content
@@ -39,7 +40,7 @@ def test_citations_map_to_the_sources_sent(demo_index):
 def test_real_model_answer_streams_and_cites_real_sources(demo_index, smollm2):
     pieces = []
     a = ask("What pressure should I pump a shared bike tyre to?", demo_index, smollm2, k=2,
-            max_tokens=60, on_text=pieces.append)
+            max_tokens=60, on_text=pieces.append, structured=False)
     assert a.found and "".join(pieces).strip() == a.text and a.text
     assert [s.n for s in a.sources] == [1, 2]
     assert a.sources[0].path.endswith("bicycle-repair.txt")
@@ -69,8 +70,65 @@ def test_uncited_sentences_get_the_source_they_come_from(demo_index):
 
 def test_ask_marks_attributed_citations_apart_from_the_models(demo_index):
     model = ScriptedModel(["You should inflate the city bike tyres to 65 psi."])
-    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3)
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=False)
     assert a.attributed and a.cited == a.attributed
     assert a.citations[0].path.endswith("bicycle-repair.txt")
-    plain = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, attribute=False)
+    plain = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, attribute=False,
+                structured=False)
     assert plain.cited == [] and plain.attributed == []
+
+
+def test_structured_answer_takes_its_citations_from_the_schema(demo_index):
+    from ladder.rag.answer import ANSWER_CHARS
+
+    model = ScriptedModel([{"answer": "Inflate to 65 psi.", "citations": [2, 1, 2]}])
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=True)
+    schema = model.requests[0].schema
+    assert schema["properties"]["answer"]["maxLength"] == ANSWER_CHARS
+    assert schema["properties"]["citations"]["items"] == {"enum": [1, 2, 3]}  # only sources that were sent
+    assert a.text == "Inflate to 65 psi. [2] [1]"
+    assert a.cited == a.by_model == [2, 1] and a.attributed == []
+    assert '"citations"' in a.messages[0].content and "[1] (bicycle-repair.txt)" in a.messages[0].content
+
+
+def test_structured_answer_keeps_invalid_output_as_its_text(demo_index):
+    model = ScriptedModel(["Inflate to 65 psi"])  # not JSON: kept as the text, not cited by the model
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=True,
+            attribute=False)
+    assert (a.text, a.cited, a.by_model, a.response.parsed) == ("Inflate to 65 psi", [], [], None)
+
+
+def test_free_text_by_model_leaves_out_attributed_numbers(demo_index):
+    model = ScriptedModel(["You should inflate the city bike tyres to 65 psi. Patch it [3]."])
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=False)
+    assert a.attributed and a.by_model == [3] and set(a.cited) == {3, *a.attributed}
+
+
+@pytest.mark.slow
+def test_real_model_structured_answer_is_valid_json_with_real_sources(demo_index, smollm2):
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, smollm2, k=2,
+            max_tokens=60, structured=True)
+    assert a.response.parsed is not None  # the grammar makes it valid by construction
+    assert set(a.by_model) <= {1, 2} and a.cited == a.by_model
+
+
+def test_structured_answer_without_citations_is_attributed_apart(demo_index):
+    model = ScriptedModel([{"answer": "65 psi", "citations": []}])  # short: found verbatim in a source
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, model, k=3, structured=True)
+    assert a.by_model == [] and a.attributed == a.cited and a.text == f"65 psi [{a.cited[0]}]"
+    assert a.citations[0].path.endswith("bicycle-repair.txt")
+    nothing = ScriptedModel([{"answer": "Not found in the documents.", "citations": []}])
+    a = ask("What pressure should I pump a shared bike tyre to?", demo_index, nothing, k=3, structured=True)
+    assert (a.cited, a.attributed) == ([], [])
+
+
+@pytest.mark.slow
+def test_default_answer_model_answers_a_demo_question_citing_its_source(demo_index):
+    """The measured default (qwen2.5-coder-1.5b, structured): the demo set's first question."""
+    from ladder.models import get_model
+    from ladder.rag.answer import DEFAULT_ANSWER_MODEL
+
+    model = get_model(DEFAULT_ANSWER_MODEL)
+    a = ask("In which month do people in Brightwater parade with lanterns?", demo_index, model, max_tokens=120)
+    assert "October" in a.text and a.by_model
+    assert any(s.path.endswith("lantern-festival.md") for s in a.citations)

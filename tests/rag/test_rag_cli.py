@@ -24,3 +24,17 @@ def test_cli_ingest_search_eval(tmp_path):
 def test_cli_errors_are_one_line(tmp_path):
     r = CliRunner().invoke(cli, ["rag", "search", "x", "--index", str(tmp_path / "none.db")])
     assert r.exit_code == 2 and "Create it with: ladder rag ingest" in r.output
+
+
+def test_ask_and_eval_defaults_are_the_measured_ones():
+    """The CLI reads its defaults from ladder.rag.answer, and its help names the same ones."""
+    from ladder.cli.rag import MODEL_HELP, STRUCTURED_HELP, ask, eval_
+    from ladder.rag.answer import DEFAULT_ANSWER_MODEL, STRUCTURED
+
+    for cmd, args in [(ask, ["q"]), (eval_, ["--data", str(DEMO / "qa.jsonl")])]:
+        params = cmd.make_context(cmd.name, list(args)).params
+        assert (params["model_name"], params["structured"]) == (DEFAULT_ANSWER_MODEL, STRUCTURED)
+    assert f"[default: {DEFAULT_ANSWER_MODEL}:" in MODEL_HELP
+    assert ("[default: structured" if STRUCTURED else "[default: free text") in STRUCTURED_HELP
+    r = CliRunner().invoke(cli, ["rag", "ask", "--help"])
+    assert r.exit_code == 0 and DEFAULT_ANSWER_MODEL in r.output

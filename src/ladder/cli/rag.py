@@ -7,6 +7,26 @@ import json
 import click
 
 INDEX_HELP = "Index name (stored in <data dir>/indexes/NAME.db) or a path ending in .db."
+# The defaults live in ladder.rag.answer (DEFAULT_ANSWER_MODEL, STRUCTURED, with the rule that chose
+# them; numbers in bench/results-rag-models.md). They are read when a command runs, so `ladder --help`
+# imports no ladder.rag; the help text names them, and a test checks it names the same ones.
+MODEL_HELP = ("Answer model [default: qwen2.5-coder-1.5b: the best answer hit rate within the "
+              "latency budget, measured by bench/bench_rag_models.py; -m smollm2 is 10x smaller and "
+              "far less accurate].")
+STRUCTURED_HELP = ('Answer as JSON {"answer", "citations"} under a grammar, or as free text with [n] '
+                   "citations [default: structured, by the same measurement].")
+
+
+def _default_model() -> str:
+    from ..rag.answer import DEFAULT_ANSWER_MODEL
+
+    return DEFAULT_ANSWER_MODEL
+
+
+def _default_structured() -> bool:
+    from ..rag.answer import STRUCTURED
+
+    return STRUCTURED
 
 
 @click.group()
@@ -90,16 +110,18 @@ def search(query, index, k, mode, as_json):
 @rag.command()
 @click.argument("question")
 @click.option("--index", default="default", show_default=True, help=INDEX_HELP)
-@click.option("-m", "--model", "model_name", default=None, help="Answer model (default: smollm2).")
+@click.option("-m", "--model", "model_name", default=_default_model, help=MODEL_HELP)
 @click.option("-k", default=4, show_default=True, help="Sources given to the model.")
 @click.option("--max-tokens", default=200, show_default=True)
-def ask(question, index, model_name, k, max_tokens):
-    """Answer from the documents, streaming, with [n] citations listed after.
+@click.option("--structured/--free-text", default=_default_structured, help=STRUCTURED_HELP)
+def ask(question, index, model_name, k, max_tokens, structured):
+    """Answer from the documents, with its [n] citations listed after (JSON with a citations
+    field under a grammar by default; --free-text streams sentence by sentence).
 
     \b
     Examples:
       ladder rag ask "How much bamboo does a panda eat?" --index demo
-      ladder rag ask "古琴有几根弦？" --index demo -m gemma3-270m
+      ladder rag ask "古琴有几根弦？" --index demo -m smollm2 --free-text
     """
     from ..models import get_model
     from ..rag.answer import ask as run
@@ -107,7 +129,7 @@ def ask(question, index, model_name, k, max_tokens):
 
     with open_index(index) as idx:
         model = get_model(model_name)
-        a = run(question, idx, model, k=k, max_tokens=max_tokens,
+        a = run(question, idx, model, k=k, max_tokens=max_tokens, structured=structured,
                 on_text=lambda t: click.echo(t, nl=False))
     click.echo()
     for s in a.citations:
@@ -120,9 +142,10 @@ def ask(question, index, model_name, k, max_tokens):
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="QA JSONL file.")
 @click.option("-k", default=5, show_default=True, help="k of recall@k.")
 @click.option("--answers/--no-answers", default=False, help="Also answer each question (slow) and judge.")
-@click.option("-m", "--model", "model_name", default=None, help="Answer model (default: smollm2).")
+@click.option("-m", "--model", "model_name", default=_default_model, help=MODEL_HELP)
+@click.option("--structured/--free-text", default=_default_structured, help=STRUCTURED_HELP)
 @click.option("--judge", "judge_name", default=None, help="Judge model (default: the answer model).")
-def eval_(index, data, k, answers, model_name, judge_name):
+def eval_(index, data, k, answers, model_name, structured, judge_name):
     """Retrieval table (full-text vs vector vs hybrid: recall@k, MRR); with --answers,
     answer hit rate, citation rate and LLM-judge faithfulness.
 
@@ -148,7 +171,8 @@ def eval_(index, data, k, answers, model_name, judge_name):
             from ..models import get_model
 
             model = get_model(model_name)
-            a = eval_answers(idx, qa, model, get_model(judge_name) if judge_name else None)
+            a = eval_answers(idx, qa, model, get_model(judge_name) if judge_name else None,
+                             structured=structured)
             click.echo(f"answers: hit rate {a.hit_rate:.3f}, cited {a.cited_rate:.3f} (by the model "
                        f"{a.model_cited_rate:.3f}), cites the right source {a.cited_correct:.3f}, "
                        f"faithfulness {a.faithfulness:.3f} (n={a.n})")

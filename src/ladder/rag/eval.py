@@ -6,8 +6,8 @@ Each line of the QA file::
 
 Retrieval, for each mode (full-text, vector, hybrid): recall@k (the source file is
 among the top k chunks' files) and MRR (1 / rank of its first chunk, within ``depth``).
-Answers (optional, needs a model): hit rate (the answer contains any expected string)
-and faithfulness: the package's one Judge (evals/judge.py), pass/fail on "is every
+Answers (optional, needs a model): hit rate (the answer contains any expected string),
+citation rates (any citation, the model's own, the right source file) and faithfulness: the package's one Judge (evals/judge.py), pass/fail on "is every
 statement supported by the sources", with the sources as its context, averaged.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from ..evals.judge import PASS_FAIL, Judge
 from ..jsonl import read_records
 from ..models.base import Model
-from .answer import ask, cited_numbers, sources_block
+from .answer import STRUCTURED, ask, sources_block
 from .index import Index
 from .search import MODES, search
 
@@ -71,22 +71,22 @@ FAITHFUL = ("You check answers for faithfulness to numbered sources. Pass the an
 class AnswerScore:
     hit_rate: float
     faithfulness: float
-    cited_rate: float  # answers with at least one valid [n] citation (the model's or attributed)
+    cited_rate: float  # answers with at least one valid citation (the model's or attributed)
     n: int
-    model_cited_rate: float = 0.0  # answers where the model itself wrote a valid [n]
+    model_cited_rate: float = 0.0  # answers where the model itself cited ([n], or structured citations)
     cited_correct: float = 0.0  # answers citing the QA item's source file
 
 
 def eval_answers(index: Index, qa: list[QA], model: Model, judge: Model | None = None, k: int = 4,
-                 max_tokens: int = 120) -> AnswerScore:
+                 max_tokens: int = 120, structured: bool = STRUCTURED) -> AnswerScore:
     faithful_judge = Judge(judge or model, FAITHFUL, scale=PASS_FAIL, reason_chars=160)
     hits = faithful = cited = by_model = correct = 0
     for item in qa:
-        a = ask(item.question, index, model, k=k, max_tokens=max_tokens)
+        a = ask(item.question, index, model, k=k, max_tokens=max_tokens, structured=structured)
         low = a.text.lower()
         hits += any(s.lower() in low for s in item.answer_contains_any)
         cited += bool(a.cited)
-        by_model += bool(a.response and cited_numbers(a.response.text, len(a.sources)))
+        by_model += bool(a.by_model)
         correct += any(_matches(s.path, item.source) for s in a.citations)
         if a.found:
             # Sources have path, heading, text like Hits
