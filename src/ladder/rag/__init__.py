@@ -8,7 +8,8 @@
     index.py     Index: files, chunks, FTS5 and vectors in one SQLite file
     ingest.py    incremental, one transaction per file
     search.py    full-text, vector, hybrid (reciprocal rank fusion); relevance threshold
-    answer.py    ask: numbered sources, streamed answer, [n] citations, "not found"
+    answer.py    ask: numbered sources, a structured {answer, citations} (default) or
+                 streamed [n] answer, "not found"; the default model, by measurement
     eval.py      recall@k, MRR, answer hit rate, LLM-judge faithfulness
     rung.py      RagContext: retrieved context as a rung ("rag-4", "+rag-4")
 """
