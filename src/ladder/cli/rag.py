@@ -8,7 +8,7 @@ import click
 
 INDEX_HELP = "Index name (stored in <data dir>/indexes/NAME.db) or a path ending in .db."
 # The defaults live in ladder.rag.answer (DEFAULT_ANSWER_MODEL, STRUCTURED, with the rule that chose
-# them; numbers in bench/results-rag-models.md). They are read when a command runs, so `ladder --help`
+# them; numbers in bench/RESULTS.md, "RAG answer model"). They are read when a command runs, so `ladder --help`
 # imports no ladder.rag; the help text names them, and a test checks it names the same ones.
 MODEL_HELP = ("Answer model [default: qwen2.5-coder-1.5b: the best answer hit rate within the "
               "latency budget, measured by bench/bench_rag_models.py; -m smollm2 is 10x smaller and "

@@ -21,7 +21,7 @@ empty: the answer is then attributed as above, or, when short, by the best-ranke
 holding it verbatim). The answer is not streamed (``on_text`` gets it once, with ``[n]``).
 
 The default answer model (DEFAULT_ANSWER_MODEL) is chosen by measurement
-(bench/bench_rag_models.py, bench/results-rag-models.md) with this rule: the best answer
+(bench/bench_rag_models.py, bench/RESULTS.md "RAG answer model") with this rule: the best answer
 hit rate on the bundled QA set among the models whose p50 answer latency fits
 ANSWER_LATENCY_BUDGET_S on a loaded 2-core machine; ties go to the smaller model.
 """
@@ -38,7 +38,7 @@ from .index import Index
 from .search import Hit, Results, search
 
 NOT_FOUND = "Not found in the documents."
-# By the rule in the module docstring, on the 28 demo questions (bench/results-rag-models.md):
+# By the rule in the module docstring, on the 28 demo questions (bench/RESULTS.md):
 # qwen2.5-coder-1.5b structured hit 0.893 (25/28) at p50 9.5 s, own citations 0.929; the next
 # best, the 0.5b structured, 0.643; smollm2 (the old default) 0.143 either way.
 DEFAULT_ANSWER_MODEL = "qwen2.5-coder-1.5b"
