@@ -9,7 +9,7 @@ from ladder.apps.expenses import ask_ledger, demo_ledger, ledger_examples, ledge
 from ladder.cli import cli
 from ladder.log import get_log
 from ladder.models import ScriptedModel, builtin, register_model, registered
-from ladder.sql import Sandbox
+from ladder.sql import DEFAULT_SQL_MODEL, Sandbox
 
 
 @pytest.fixture
@@ -66,11 +66,13 @@ def test_cli_sql_ask_answers_in_the_questions_language(ledger, monkeypatch):
     assert r.stdout.splitlines()[0] == "答案是 2,262。"
 
 
+@pytest.mark.slow
 def test_a_registered_ledger_student_answers_ledger_questions_with_its_own_prompt(tmp_path, ledger):
     """`ladder sql ask` on a ledger picks the registered ledger-sql student and sends it the
     student prompt (short instruction + raw input, no schema); on another schema, or with
     --no-student, it prompts the default model with the schema. The student here is the
-    base GGUF registered under the student's name: this checks the wiring, not accuracy."""
+    base GGUF registered under the student's name: this checks the wiring, not accuracy.
+    The default model is the bundled 1.5B one (chosen by measurement), hence slow."""
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as c:
         c.execute("CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)")
@@ -93,4 +95,5 @@ def test_a_registered_ledger_student_answers_ledger_questions_with_its_own_promp
     r = CliRunner().invoke(cli, ["sql", "ask", "--db", str(other), "--retries", "0", "how many books?"])
     assert r.exit_code == 0, r.output
     call = get_log().latest(1)[0]
-    assert call["model"] == "smollm2" and len(call["messages"]) == 2  # another schema: no pairs, no student
+    assert call["model"] == DEFAULT_SQL_MODEL and len(call["messages"]) == 2  # another schema: no pairs, no student
+    assert DEFAULT_SQL_MODEL in CliRunner().invoke(cli, ["sql", "ask", "--help"]).output.replace("\n", " ")

@@ -9,19 +9,20 @@ import click
 
 def _pick_model(db: str, model_name: str | None, no_student: bool):
     """(model, is it a ledger-sql student): the model asked for, else the registered
-    student when ``db`` is a ledger, else the default model."""
+    student when ``db`` is a ledger, else ``DEFAULT_SQL_MODEL`` (chosen by measurement)."""
     from ..apps.expenses.questions import is_student, ledger_student
     from ..models import get_model
-    from ..sql import sandbox_for
+    from ..sql import DEFAULT_SQL_MODEL, sandbox_for
 
     if model_name:
         return get_model(model_name), is_student(model_name)
     if not no_student:
         name = ledger_student(sandbox_for(db))
         if name:
-            click.echo(f"using the ledger-sql student {name!r} (--no-student: prompt smollm2 with the schema)", err=True)
+            click.echo(f"using the ledger-sql student {name!r} (--no-student: prompt {DEFAULT_SQL_MODEL} with "
+                       "the schema)", err=True)
             return get_model(name), True
-    return get_model(None), False
+    return get_model(DEFAULT_SQL_MODEL), False
 
 
 def _shots(db: str, shots: int | None, student: bool) -> int:
@@ -56,7 +57,8 @@ def _model_options(f):
     f = click.option("--no-student", is_flag=True,
                      help="Prompt the model with the schema even if a student exists.")(f)
     return click.option("-m", "--model", "model_name", default=None,
-                        help="Model name (default: a trained ledger-sql student on a ledger, else smollm2).")(f)
+                        help="Model name (default: a trained ledger-sql student on a ledger, else "
+                             "qwen2.5-coder-1.5b, the most accurate bundled model; smollm2 is the fast one).")(f)
 
 
 _shots_option = click.option("--shots", type=int, default=None,

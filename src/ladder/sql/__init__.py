@@ -12,11 +12,11 @@ and its phrasing live in ladder.apps.expenses.
 """
 
 from .evaluate import EvalItem, evaluate, load_questions, summarize
-from .loop import (SQL_SCHEMA, Attempt, SQLAnswer, ask, build_messages, check_sql, format_rows, format_value,
+from .loop import (DEFAULT_SQL_MODEL, SQL_SCHEMA, Attempt, SQLAnswer, ask, build_messages, check_sql, format_rows, format_value,
                    problems)
 from .metric import ExecutionMetric, ExecutionSpec, execution_match, same_result
 from .sandbox import Execution, Sandbox, sandbox_for, strip_sql
 
 __all__ = ["Sandbox", "Execution", "sandbox_for", "strip_sql", "SQLAnswer", "Attempt", "ask", "build_messages",
-           "check_sql", "problems", "format_value", "format_rows", "SQL_SCHEMA", "same_result", "execution_match",
+           "check_sql", "problems", "format_value", "format_rows", "SQL_SCHEMA", "DEFAULT_SQL_MODEL", "same_result", "execution_match",
            "ExecutionMetric", "ExecutionSpec", "evaluate", "summarize", "load_questions", "EvalItem"]

@@ -22,6 +22,12 @@ from ..rungs import Call, refine
 from ..schema import validate
 from .sandbox import Execution, Sandbox, sandbox_for
 
+# The model `ladder sql ask|eval` prompt when no ledger-sql student exists, chosen by
+# measurement: the best execution accuracy on the 16 bundled demo questions (4 retrieved
+# pairs, up to 2 retries; bench/bench_sql.py per model, bench/RESULTS.md "NL-to-SQL: which
+# model"): qwen2.5-coder-1.5b 9/16 (56.2 %) at ~22 s per question on a loaded machine, 0.5b 6/16
+# (37.5 %), smollm2 3/16 (18.8 %). `--model smollm2` stays the fast choice.
+DEFAULT_SQL_MODEL = "qwen2.5-coder-1.5b"
 SQL_SCHEMA = {"type": "object", "properties": {"sql": {"type": "string", "maxLength": 600}},
               "required": ["sql"], "additionalProperties": False}
 FEEDBACK = "{problems}\nWrite a corrected query. Answer with JSON only."
