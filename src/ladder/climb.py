@@ -235,6 +235,19 @@ def recommended(task_name: str) -> dict | None:
     return None
 
 
+def best_rung(task_name: str, model: str) -> dict | None:
+    """The best-scoring prompting row (no student) of the task's last climb on ``model``:
+    {"rung", "quality", ...}, or None when no climb measured that model. Ties go to the
+    cheaper row (fewer prompt tokens)."""
+    path = _climbs_dir() / f"{task_name}.json"
+    if not path.is_file():
+        return None
+    rows = [r for r in json.loads(path.read_text(encoding="utf-8")).get("rows", [])
+            if r.get("model") == model and not str(r.get("rung", "")).startswith("student")
+            and r.get("quality") is not None]
+    return max(rows, key=lambda r: (r["quality"], -(r.get("prompt_tokens") or 0)), default=None)
+
+
 def pick(task: Task | str, default: str = "zero-shot") -> tuple[str, str | None]:
     """(rung spec, model name or None for the default model): which rung and model serve
     this task. The one answer the CLI (`ladder eval` without --rung), the server

@@ -68,3 +68,26 @@ def test_the_synthetic_inputs_never_overlap_the_dev_and_test_inputs(tmp_path):
         WRITTEN.pop(0)
     assert stats["synthetic"]["reasons"] == {"overlaps dev/test": 1}
     assert test_input not in [r["input"] for r in read_labels(tmp_path / "labels.jsonl")]
+
+
+def test_the_teacher_rung_is_given_else_resumed_else_the_climbs_best_else_the_default(tmp_path):
+    """A resumed labels file keeps its pipeline; otherwise the last climb's best prompting row
+    on the teacher model (not a student row, not another model's) is the teacher."""
+    from ladder.climb import best_rung, save_recommendation
+    from ladder.distill.recipe import DEFAULT_TEACHER_RUNG, teacher_rung
+
+    labels = tmp_path / "labels.jsonl"
+    assert teacher_rung(SQL, "qwen2.5-coder-1.5b", None, labels)[0] == DEFAULT_TEACHER_RUNG
+    rows = [{"rung": "zero-shot", "model": "qwen2.5-coder-1.5b", "quality": 0.3, "prompt_tokens": 400},
+            {"rung": "retrieved-few-shot-4", "model": "qwen2.5-coder-1.5b", "quality": 0.5, "prompt_tokens": 800},
+            {"rung": "retrieved-few-shot-4+cot", "model": "qwen2.5-coder-1.5b", "quality": 0.5, "prompt_tokens": 900},
+            {"rung": "few-shot-4", "model": "smollm2", "quality": 0.9, "prompt_tokens": 700},
+            {"rung": "student-gold", "model": "ledger-sql-student-gold", "quality": 0.95, "prompt_tokens": 60}]
+    save_recommendation(SQL.name, {"rung": None, "best": "student-gold"}, rows)
+    assert best_rung(SQL.name, "qwen2.5-coder-1.5b")["rung"] == "retrieved-few-shot-4"  # tie: fewer tokens
+    rung, why = teacher_rung(SQL, "qwen2.5-coder-1.5b", None, labels)
+    assert rung == "retrieved-few-shot-4" and "last climb" in why
+    assert teacher_rung(SQL, "qwen2.5-coder-1.5b", "zero-shot", labels)[0] == "zero-shot"
+    labels.write_text(json.dumps({"input": {}, "teacher": {"model": "qwen2.5-coder-1.5b", "rung": "cot"}}) + "\n")
+    assert teacher_rung(SQL, "qwen2.5-coder-1.5b", None, labels)[0] == "cot"  # resumed: never mixed
+    assert best_rung(SQL.name, "gemma3-270m") is None

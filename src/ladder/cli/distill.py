@@ -55,10 +55,11 @@ def train_options(f):
 
 @click.command()
 @click.option("--task", "task_name", required=True, help="Task name or task.yaml path.")
-@click.option("--teacher", default="smollm2", show_default=True,
+@click.option("--teacher", default="qwen2.5-coder-1.5b", show_default=True,
               help="Teacher model: a local name, or openai:<model> for any OpenAI-compatible endpoint.")
-@click.option("--rung", default="retrieved-few-shot-4+self-check-2", show_default=True,
-              help="Teacher pipeline (a rung spec).")
+@click.option("--rung", default=None,
+              help="Teacher pipeline (a rung spec). Default: the best prompting rung the task's last climb "
+                   "measured on the teacher, else retrieved-few-shot-4+self-check-2.")
 @click.option("--source", type=click.Choice(["teacher", "gold", "mix"]), default="teacher", show_default=True,
               help="Train on the teacher's labels, the task's gold labels (plain fine-tuning), or both.")
 @click.option("--inputs", type=click.Path(dir_okay=False, exists=True), default=None,
@@ -89,7 +90,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
 
     \b
     Examples:
-      ladder distill --task expenses --limit 200                       # bundled model + pipeline as teacher
+      ladder distill --task expenses --limit 200                       # qwen2.5-coder-1.5b + its best rung as teacher
       ladder distill --task expenses --source gold                     # plain fine-tuning on gold labels
       ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --jobs 8
       ladder distill --task expenses --student gemma3-270m --preset quick

@@ -45,7 +45,29 @@ class DistillResult:
     report: dict | None = None
 
 
-def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-shot-4+self-check-2",
+DEFAULT_TEACHER = "qwen2.5-coder-1.5b"  # the strongest bundled model (bench/RESULTS.md, the model x rung grid)
+DEFAULT_TEACHER_RUNG = "retrieved-few-shot-4+self-check-2"
+
+
+def teacher_rung(task: Task, teacher: str, rung: str | None, labels: Path) -> tuple[str, str]:
+    """(rung spec, why): the rung asked for; else the one an earlier (killed) labelling of
+    this student used, so a resumed labels file never mixes pipelines; else the best
+    prompting rung the task's last climb measured on the teacher model; else the default."""
+    from ..climb import best_rung
+    from .teacher import read_labels
+
+    if rung:
+        return rung, "given"
+    done = [r["teacher"]["rung"] for r in read_labels(labels) if r.get("teacher", {}).get("model") == teacher]
+    if done:
+        return done[-1], f"the rung of the {len(done)} labels already in {labels.name}"
+    best = best_rung(task.name, teacher)
+    if best:
+        return best["rung"], f"the best rung on {teacher} in the last climb ({best['quality']:.1%})"
+    return DEFAULT_TEACHER_RUNG, f"the default (no climb of {task.name} on {teacher} yet)"
+
+
+def distill(task: Task, *, teacher: str = DEFAULT_TEACHER, rung: str | None = None,
             source: Source = "teacher", inputs: str | Path | None = None, out: str | Path | None = None,
             config: TrainConfig | None = None, limit: int | None = None, test_limit: int | None = 60,
             consistency_n: int = 10, name: str | None = None, resume: bool = False, agree: int = 1,
@@ -55,6 +77,7 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
 
     Each step writes into ``out``; with ``resume`` a rerun skips or resumes finished steps.
     ``source="gold"`` skips labelling and fine-tunes on the task's own labels.
+    ``rung=None`` picks the teacher pipeline by ``teacher_rung``.
     ``synthetic=N`` adds N teacher-written inputs (``seeds`` seed inputs shown per request)
     to the inputs the teacher labels; ``agree``/``min_agreement`` are the agreement filter.
     """
@@ -74,6 +97,9 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
     if synthetic and source == "gold":
         raise ConfigError("synthetic inputs need a teacher to label them: use --source teacher or mix.")
     if source in ("teacher", "mix"):
+        rung, why = teacher_rung(task, teacher, rung, labels_path)
+        if progress:
+            print(f"teacher: {teacher} with {rung} ({why})")
         stats = teacher_labels(task, get_model(teacher), rung, out, inputs=inputs, limit=limit, agree=agree,
                                min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, seed=config.seed,
                                jobs=jobs, progress=progress)
@@ -105,6 +131,7 @@ def distill(task: Task, *, teacher: str = "smollm2", rung: str = "retrieved-few-
 
     # evaluate
     if evaluate_after:
+        rung = rung or teacher_rung(task, teacher, None, labels_path)[0]
         compare(task, done, teacher=teacher, rung=rung, test_limit=test_limit, consistency_n=consistency_n,
                 progress=progress, jobs=jobs)
     else:
