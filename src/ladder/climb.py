@@ -113,7 +113,7 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
     if any(r["rung"].startswith("student") for r in scored):
         nxt = ("A student is already on the ladder: next, train it longer (ladder distill without "
                "--preset quick), on more or better-labelled examples (a stronger teacher: --teacher "
-               "openai:<model>), or on a bigger base model.")
+               "qwen2.5-coder-1.5b, the default, or openai:<model>), or on a bigger base model.")
     else:
         nxt = ("Next rung to try: fine-tuning (ladder distill), which teaches the format and the "
                "rules to a small model instead of prompting for them.")
