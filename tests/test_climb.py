@@ -31,6 +31,8 @@ def test_no_rung_meets_the_bar_points_to_fine_tuning_with_the_reason():
     assert "fine-tuning" in rec["reason"]
     with_student = recommend([row("few-shot", 0.3, 300, 600), row("student-gold", 0.6, 60, 500)], bar=0.8)
     assert with_student["best"] == "student-gold" and "train it longer" in with_student["reason"]
+    one_field = [{**row("zero-shot", 0.3, 100, 200), "field_acc": {"sql": 0.3}}]  # an execution metric
+    assert "weakest" not in recommend(one_field, bar=0.8)["reason"]
 
 
 def test_climb_end_to_end_with_scripted_model_is_reproducible(tmp_path):

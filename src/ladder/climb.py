@@ -108,7 +108,10 @@ def recommend(rows: Sequence[dict], bar: float, budget_latency_ms: float | None 
                            f"{budget_latency_ms:.0f} ms budget (fastest passing: {_label(fastest)} at "
                            f"{fastest['p50_ms']:.0f} ms p50). Next rung to try: fine-tuning a small "
                            "student (ladder distill) for a short prompt and low latency.")}
-    weak = sorted(best["field_acc"].items(), key=lambda kv: kv[1])[:3]
+    # weakest fields only when there are several: one field (an execution or text metric's
+    # whole answer) is the quality itself
+    fields = best.get("field_acc") or {}
+    weak = sorted(fields.items(), key=lambda kv: kv[1])[:3] if len(fields) > 1 else []
     weak_txt = f"; weakest fields: {', '.join(f'{f} {a:.0%}' for f, a in weak)}" if weak else ""
     if any(r["rung"].startswith("student") for r in scored):
         nxt = ("A student is already on the ladder: next, train it longer (ladder distill without "
