@@ -216,6 +216,12 @@ def _climbs_dir() -> Path:
     return path
 
 
+def _stored_climb(task_name: str) -> dict | None:
+    """The task's last climb as saved by ``save_recommendation``, or None before any."""
+    path = _climbs_dir() / f"{task_name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def save_recommendation(task_name: str, rec: dict, rows: Sequence[dict]) -> Path:
     path = _climbs_dir() / f"{task_name}.json"
     path.write_text(json.dumps({"recommendation": rec, "rows": list(rows), "ts": time.time()},
@@ -227,10 +233,10 @@ def recommended(task_name: str) -> dict | None:
     """The rung to use for a task after its last climb: {"rung", "model", "meets_bar"} —
     the recommendation, or the best-scoring rung when none met the bar; None before
     any climb."""
-    path = _climbs_dir() / f"{task_name}.json"
-    if not path.is_file():
+    stored = _stored_climb(task_name)
+    if stored is None:
         return None
-    rec = json.loads(path.read_text(encoding="utf-8"))["recommendation"]
+    rec = stored["recommendation"]
     if rec.get("rung"):
         return {"rung": rec["rung"], "model": rec["model"], "meets_bar": True}
     if rec.get("best"):
@@ -242,10 +248,10 @@ def best_rung(task_name: str, model: str) -> dict | None:
     """The best-scoring prompting row (no student) of the task's last climb on ``model``:
     {"rung", "quality", ...}, or None when no climb measured that model. Ties go to the
     cheaper row (fewer prompt tokens)."""
-    path = _climbs_dir() / f"{task_name}.json"
-    if not path.is_file():
+    stored = _stored_climb(task_name)
+    if stored is None:
         return None
-    rows = [r for r in json.loads(path.read_text(encoding="utf-8")).get("rows", [])
+    rows = [r for r in stored.get("rows", [])
             if r.get("model") == model and not str(r.get("rung", "")).startswith("student")
             and r.get("quality") is not None]
     return max(rows, key=lambda r: (r["quality"], -(r.get("prompt_tokens") or 0)), default=None)

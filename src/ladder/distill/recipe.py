@@ -176,7 +176,7 @@ def teacher_labels(task: Task, model: Model, rung: str, out: Path, *, inputs: st
 def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_limit: int | None = 60,
             consistency_n: int = 10, progress: bool = True, jobs: int = 1) -> None:
     """Teacher pipeline vs student (and any other student of the task) on the test split."""
-    from ..evals import consistency, evaluate
+    from ..evals import consistency
     from ..models import get_model, registered
     from ..rungs import build_rung
     from .report import print_savings, write_report
@@ -190,7 +190,7 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
         if model is None:
             r.name = "student" if done.student.endswith("-student") else done.student
         # a remote teacher answers jobs items at once; the student is local (llama.cpp runs one at a time)
-        res = _timed(evaluate, task, r, model or teacher_model, test, data="test", progress=progress,
+        res = _timed(task, r, model or teacher_model, test, data="test", progress=progress,
                      jobs=jobs if model is not None else 1)
         c = consistency(task, r, model or teacher_model, test[:consistency_n]) if consistency_n else {}
         res.summary["consistency"] = c or None
@@ -200,7 +200,7 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
     if other in registered() and other != done.student:
         r = Student(model=get_model(other))
         r.name = other.removeprefix(f"{task.name}-")
-        res = _timed(evaluate, task, r, teacher_model, test, data="test", progress=progress)
+        res = _timed(task, r, teacher_model, test, data="test", progress=progress)
         c = consistency(task, r, teacher_model, test[:consistency_n]) if consistency_n else {}
         res.summary["consistency"] = c or None
         extra.append(res.summary)
@@ -257,9 +257,11 @@ def _held_out_inputs(task: Task) -> list[dict]:
             for ex in task.split(name)]
 
 
-def _timed(evaluate, task, rung, model, items, **kw):
+def _timed(task, rung, model, items, **kw):
     """``evaluate`` with the measured throughput (items per wall-clock second) in its summary."""
     import time
+
+    from ..evals import evaluate
 
     start = time.perf_counter()
     res = evaluate(task, rung, model, items, **kw)
