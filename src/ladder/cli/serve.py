@@ -21,7 +21,19 @@ import click
 @click.option("--max-tokens-cap", default=2048, show_default=True, help="Largest max_tokens a request may ask for.")
 @click.option("--max-body-bytes", default=1_000_000, show_default=True, help="Largest request body.")
 @click.option("--timeout", "timeout_s", default=300.0, show_default=True, help="Seconds per request, queue wait included.")
-def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_key, max_queue, max_tokens_cap, max_body_bytes, timeout_s):
+@click.option("--upstream", default=None, metavar="openai:MODEL|URL",
+              help="Forward chat completions to this OpenAI-compatible upstream and log each call (capture).")
+@click.option("--route", "routes", multiple=True, metavar="UPSTREAM_MODEL=LOCAL",
+              help="Answer requests for UPSTREAM_MODEL with the local model LOCAL (a student); repeatable.")
+@click.option("--shadow", is_flag=True, help="With --route: also ask the upstream, return its answer, log both.")
+@click.option("--redact", is_flag=True, help="Replace e-mails, phones, card/ID numbers before a request leaves the machine.")
+@click.option("--redact-patterns", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Extra redaction patterns: a YAML file of NAME: REGEX.")
+@click.option("--log-original", is_flag=True, help="With --redact: keep the original text in the local log.")
+@click.option("--max-audio-bytes", default=25_000_000, show_default=True, help="Largest audio upload (413 above).")
+@click.option("--max-audio-seconds", "max_audio_s", default=120.0, show_default=True, help="Longest audio (400 above).")
+def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_key, max_queue, max_tokens_cap, max_body_bytes,
+                  timeout_s, upstream, routes, shadow, redact, redact_patterns, log_original, max_audio_bytes, max_audio_s):
     """Serve models (and task rungs) over the OpenAI HTTP API.
 
     \b
@@ -37,10 +49,17 @@ def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_k
     """
     from ..server import ServerConfig, serve
 
-    serve(ServerConfig(models=list(models) or ["smollm2"], tasks=list(tasks), rung=rung, apps=list(apps),
+    bad = [r for r in routes if "=" not in r or not all(r.split("=", 1))]
+    if bad:
+        raise click.BadParameter(f"{bad[0]!r}: write --route UPSTREAM_MODEL=LOCAL_MODEL, e.g. "
+                                 "--route gpt-4o-mini=expenses-student.", param_hint="--route")
+    route_map = dict(r.split("=", 1) for r in routes)
+    serve(ServerConfig(models=list(models) or ([] if upstream else ["smollm2"]) + list(route_map.values()), tasks=list(tasks), rung=rung, apps=list(apps),
                        ledger=ledger, currency=currency, host=host, port=port,
                        api_key=api_key, max_queue=max_queue, max_tokens_cap=max_tokens_cap,
-                       max_body_bytes=max_body_bytes, timeout_s=timeout_s))
+                       max_body_bytes=max_body_bytes, timeout_s=timeout_s, upstream=upstream, routes=route_map,
+                       shadow=shadow, redact=redact, redact_patterns=redact_patterns, log_original=log_original,
+                       max_audio_bytes=max_audio_bytes, max_audio_s=max_audio_s))
 
 
 COMMANDS = (serve_command,)

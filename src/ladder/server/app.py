@@ -108,9 +108,12 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
         if expenses_app:
             expenses_app.close()
 
-    app = FastAPI(title="llm-ladder", version="1", lifespan=lifespan,
+    # docs_url/redoc_url off: FastAPI's pages load their assets from a CDN (web.py serves
+    # local ones); /openapi.json stays.
+    app = FastAPI(title="llm-ladder", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="OpenAI-compatible API over llm-ladder models and task rungs.")
     app.state.server = server
+    server.apps = {"expenses": expenses_app} if expenses_app else {}
     install_error_handlers(app)
     from .middleware import BodyLimit, RequestLog
 
@@ -140,6 +143,13 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
     @app.get("/v1/models/{model:path}", dependencies=guarded)
     async def get_model_card(model: str) -> dict:
         return _model_card(server.model(model)[0])
+
+    # Routes mounted first win: proxy.py takes /v1/chat/completions when --upstream is given.
+    from . import audio, proxy, web
+
+    proxy.mount(app, server, guarded)
+    audio.mount(app, server, guarded)
+    web.mount(app, server, guarded)
 
     @app.post("/v1/chat/completions", dependencies=guarded)
     async def chat_completions(req: ChatRequest, request: Request):

@@ -31,6 +31,17 @@ class ServerConfig(BaseModel):
     default_max_tokens: int = Field(256, ge=1)
     max_body_bytes: int = Field(1_000_000, ge=1024)
     timeout_s: float = Field(300.0, gt=0)  # per request, queue wait included
+    # speech (audio.py): POST /v1/audio/transcriptions
+    speech_model: str = "whisper-base"
+    max_audio_bytes: int = Field(25_000_000, ge=1024)  # upload cap (OpenAI's is 25 MB) -> 413
+    max_audio_s: float = Field(120.0, gt=0)  # audio length cap -> 400
+    # proxy (proxy.py): forward chat completions to an OpenAI-compatible upstream, capture, swap
+    upstream: str | None = None  # "openai:<model>" (OPENAI_BASE_URL / OPENAI_API_KEY) or a base URL
+    routes: dict[str, str] = {}  # upstream model name -> local model (a student) that answers for it
+    shadow: bool = False  # routed requests also go upstream; the upstream's answer is returned, both logged
+    redact: bool = False  # replace e-mails, phones, card/ID numbers before a request leaves the machine
+    redact_patterns: str | None = None  # a YAML/JSON file of extra {name: regex} patterns
+    log_original: bool = False  # with redact: keep the original text in the local log (default: redacted)
 
     def check_exposure(self) -> None:
         """Refuse to listen beyond loopback without an API key."""
