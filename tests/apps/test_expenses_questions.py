@@ -97,3 +97,26 @@ def test_a_registered_ledger_student_answers_ledger_questions_with_its_own_promp
     call = get_log().latest(1)[0]
     assert call["model"] == DEFAULT_SQL_MODEL and len(call["messages"]) == 2  # another schema: no pairs, no student
     assert DEFAULT_SQL_MODEL in CliRunner().invoke(cli, ["sql", "ask", "--help"]).output.replace("\n", " ")
+
+
+def test_the_better_measured_ledger_student_is_used(tmp_path, ledger):
+    """With both students registered, the one whose savings report scored higher on the
+    test split answers; without reports, gold first; a student with a report beats one without."""
+    import json
+
+    def student(name, quality=None):
+        out = tmp_path / name
+        (out / "student").mkdir(parents=True, exist_ok=True)
+        if quality is not None:
+            (out / "savings.json").write_text(json.dumps({"student": {"quality": quality}}))
+        register_model(name, backend="llamacpp", path=out / "student" / "student.q8_0.gguf")
+
+    student("ledger-sql-student")
+    student("ledger-sql-student-gold")
+    assert ledger_student(Sandbox(ledger)) == "ledger-sql-student-gold"  # a tie: gold first
+    student("ledger-sql-student", quality=0.7)
+    assert ledger_student(Sandbox(ledger)) == "ledger-sql-student"  # measured beats unmeasured
+    student("ledger-sql-student-gold", quality=0.6)
+    assert ledger_student(Sandbox(ledger)) == "ledger-sql-student"  # 0.7 > 0.6
+    student("ledger-sql-student-gold", quality=0.8)
+    assert ledger_student(Sandbox(ledger)) == "ledger-sql-student-gold"

@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from ...models import Message, Model
 from ...sql import Sandbox, SQLAnswer, ask
 from .schema import COLUMNS
 
 SQL_TASK = "ledger-sql"  # the task whose training pairs and students are about this ledger
-STUDENTS = ("ledger-sql-student-gold", "ledger-sql-student")  # by preference: gold SQL is execution-checked
+STUDENTS = ("ledger-sql-student-gold", "ledger-sql-student")  # ties: gold first (gold SQL is execution-checked)
 
 
 def is_student(model_name: str | None) -> bool:
@@ -30,11 +31,32 @@ def is_ledger(box: Sandbox) -> bool:
 
 
 def ledger_student(box: Sandbox) -> str | None:
-    """The name of a registered ledger-sql student, when the database is a ledger; None otherwise."""
+    """The name of a registered ledger-sql student, when the database is a ledger; None
+    otherwise. With both students registered, the one whose savings report measured the
+    higher test score wins (a teacher-labelled student can beat the gold one); a student
+    without a report ranks below one with a report, and ties go to ``STUDENTS`` order."""
     from ...models import registered
 
-    names = [n for n in STUDENTS if n in registered()]
-    return names[0] if names and is_ledger(box) else None
+    entries = registered()
+    names = [n for n in STUDENTS if n in entries]
+    if not names or not is_ledger(box):
+        return None
+    return max(names, key=lambda n: (measured_quality(entries[n]), -STUDENTS.index(n)))
+
+
+def measured_quality(entry: dict) -> float:
+    """The test score in the savings report beside a registered student's weights
+    (``<out>/savings.json``, written by `ladder distill`), else -1."""
+    import json
+
+    for folder in list(Path(entry.get("path", "")).parents)[:3]:
+        report = folder / "savings.json"
+        if report.is_file():
+            try:
+                return float(json.loads(report.read_text(encoding="utf-8"))["student"]["quality"])
+            except (ValueError, KeyError, TypeError):
+                return -1.0
+    return -1.0
 
 
 def student_prompt(question: str, today: str) -> list[Message]:
