@@ -28,7 +28,7 @@ from .. import __version__
 from ..errors import LadderError
 
 # The command modules, in `ladder --help` order (click sorts the listing by name).
-COMMAND_MODULES = ("init", "models", "logs", "evals", "climb", "distill", "rag", "sql", "app", "serve")
+COMMAND_MODULES = ("init", "models", "logs", "evals", "climb", "optimize", "distill", "rag", "sql", "app", "serve", "speech")
 
 
 class LadderGroup(click.Group):

@@ -10,7 +10,7 @@ import click
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models(as_json):
-    """List the models you can use, and why one is unavailable.
+    """List the models you can use (chat and speech), and why one is unavailable.
 
     \b
     Examples:
@@ -18,8 +18,9 @@ def models(as_json):
       ladder models --json
     """
     from ..models import list_models
+    from ..speech import list_speech_models
 
-    infos = list_models()
+    infos = list_models() + list_speech_models()  # speech models: `ladder transcribe`, /v1/audio/transcriptions
     if as_json:
         click.echo(json.dumps([i.__dict__ for i in infos], indent=2, ensure_ascii=False))
         return
