@@ -19,18 +19,29 @@ async def _send_error(send, status: int, message: str, code: str) -> None:
 
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413, before the app parses anything (the
-    body is read at most max_bytes + one chunk, then replayed to the app)."""
+    body is read at most max_bytes + one chunk, then replayed to the app).
+
+    A route that takes bigger bodies (audio uploads) registers its own cap at mount
+    time in ``app.state.body_limits``: ``{path: (max_bytes, "--option-that-sets-it")}``;
+    the cap is looked up per request by exact path, so it lifts the limit for that
+    route only."""
 
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
 
+    def _limit(self, scope) -> tuple[int, str]:
+        state = getattr(scope.get("app"), "state", None)  # starlette sets scope["app"] before middleware
+        own = (getattr(state, "body_limits", None) or {}).get(scope.get("path"))
+        return own or (self.max_bytes, "--max-body-bytes")
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        too_big = (f"Request body is larger than this server's limit of {self.max_bytes} bytes "
-                   "(--max-body-bytes): send less.")
+        max_bytes, option = self._limit(scope)
+        too_big = (f"Request body is larger than this server's limit of {max_bytes:,} bytes "
+                   f"({option}): send less.")
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
             return await _send_error(send, 413, too_big, "request_too_large")
         messages, size = [], 0
         while True:
@@ -39,7 +50,7 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
+            if size > max_bytes:
                 return await _send_error(send, 413, too_big, "request_too_large")
             if not message.get("more_body"):
                 break
