@@ -13,6 +13,7 @@ joined by '+', each with an optional number::
     retrieved-few-shot-4+self-check-2          validate, feed problems back, retry twice
     retrieved-few-shot-4+self-consistency-5    5 samples, vote per field
     student+self-check-1           a fine-tuned student (ladder.distill), checked
+    optimized:NAME+self-check-2    a prompt searched on dev by `ladder optimize` (ladder.optimize)
 
 The order is the order things happen: prompt parts shape the one request a prompt
 rung sends, so they come right after a prompt base; call wrappers wrap everything
@@ -71,7 +72,9 @@ QUICK_LADDER = ["zero-shot-unconstrained", "zero-shot", "few-shot-4", "retrieved
 def register_rung(name: str, factory: Callable, kind: Kind = "base") -> None:
     """Add a rung kind: a base ``factory(n) -> Rung``, a prompt part ``factory(n) ->
     part`` (an object with ``name`` and ``apply(task, input, prompt)``), or a call
-    wrapper ``factory(inner, n) -> Rung``."""
+    wrapper ``factory(inner, n) -> Rung``. A name ending in ':' takes the text after
+    the colon instead of a number: ``optimized:`` builds ``optimized:NAME`` as
+    ``factory("NAME")``."""
     if kind not in _TABLES:
         raise ConfigError(f"Unknown rung kind {kind!r}: use base, prompt or wrapper.")
     _TABLES[kind][name] = factory
@@ -79,7 +82,7 @@ def register_rung(name: str, factory: Callable, kind: Kind = "base") -> None:
 
 # Modules that register more rungs when imported (RAG context, fine-tuned students).
 # Imported only when a spec names a rung not known yet: they pull in heavier deps.
-PLUGINS = ("ladder.rag.rung", "ladder.distill.student")
+PLUGINS = ("ladder.rag.rung", "ladder.distill.student", "ladder.optimize.rung")
 
 
 def load_plugins() -> None:
@@ -89,10 +92,14 @@ def load_plugins() -> None:
         importlib.import_module(module)
 
 
-def _match(token: str, table: dict) -> tuple[str, int | None] | None:
-    """("name", None) or ("name", n) for "name-n", when the name is in ``table``."""
+def _match(token: str, table: dict) -> tuple[str, int | str | None] | None:
+    """("name", None) or ("name", n) for "name-n", when the name is in ``table``;
+    ("name:", "arg") for "name:arg" when "name:" is."""
     if token in table:
         return token, None
+    head, colon, arg = token.partition(":")
+    if colon and f"{head}:" in table:
+        return f"{head}:", arg
     m = re.fullmatch(r"(.+?)-(\d+)", token)
     return (m.group(1), int(m.group(2))) if m and m.group(1) in table else None
 

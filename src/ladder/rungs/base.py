@@ -154,8 +154,10 @@ def describe_output(schema: dict) -> str:
     return text
 
 
-def system_prompt(task: Task, notes: list[str] = ()) -> str:
-    parts = [task.instructions]
+def system_prompt(task: Task, notes: list[str] = (), instructions: str | None = None) -> str:
+    """The task's instructions (or ``instructions`` in their place: an optimized prompt),
+    the input fields, what to answer with, and the notes."""
+    parts = [task.instructions if instructions is None else instructions]
     described = task.input_descriptions()
     if described:
         parts.append("Input fields:\n" + "\n".join(f"- {k}: {d}" for k, d in described.items()))
@@ -173,9 +175,10 @@ def example_turns(task: Task, examples: list[Example]) -> list[dict]:
     return turns
 
 
-def build_messages(task: Task, input: dict, examples: list[Example] = (), notes: list[str] = ()) -> list[Message]:
+def build_messages(task: Task, input: dict, examples: list[Example] = (), notes: list[str] = (),
+                   instructions: str | None = None) -> list[Message]:
     """System prompt (instructions, input fields, output, notes), example turns, the input."""
-    return as_messages([{"role": "system", "content": system_prompt(task, list(notes))},
+    return as_messages([{"role": "system", "content": system_prompt(task, list(notes), instructions)},
                         *example_turns(task, list(examples)),
                         {"role": "user", "content": task.format_input(input)}])
 

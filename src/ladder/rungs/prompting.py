@@ -34,6 +34,7 @@ class Prompt:
     examples: list[Example] = field(default_factory=list)  # shown as user/assistant turns
     notes: list[str] = field(default_factory=list)  # paragraphs added to the system prompt
     reasoning_chars: int = 0  # > 0: a bounded "reasoning" is written before the answer
+    instructions: str | None = None  # replaces the task's instructions (an optimized prompt)
 
 
 class PromptPart(Protocol):
@@ -62,7 +63,7 @@ class PromptRung:
 
     def __call__(self, task: Task, input: dict, model: Model, run_id: str | None = None) -> Prediction:
         prompt = self.prompt(task, input)
-        messages = build_messages(task, input, prompt.examples, prompt.notes)
+        messages = build_messages(task, input, prompt.examples, prompt.notes, prompt.instructions)
         call = Call.for_task(task, constrained=self.constrained, reasoning_chars=prompt.reasoning_chars)
         answer = ask(model, messages, call, run_id=run_id)
         return Prediction(answer.output, answer.response.text, messages, [answer.response], answer.error, call,
