@@ -41,7 +41,8 @@ def climb_cmd(task_name, model_name, model_names, bar, budget_latency_ms, rungs,
     """Run every rung on a task, rank them, and recommend the cheapest that meets the bar.
 
     Students trained with `ladder distill` for the task join the ladder as the
-    `student` (teacher labels) and `student-gold` (gold labels) rungs.
+    `student` (teacher labels) and `student-gold` (gold labels) rungs, and prompts
+    searched with `ladder optimize` for the task and a climbed model as `optimized:NAME`.
 
     \b
     Examples:
@@ -55,19 +56,21 @@ def climb_cmd(task_name, model_name, model_names, bar, budget_latency_ms, rungs,
     """
     from ..climb import climb, student_rungs
     from ..models import get_model
+    from ..optimize.rung import optimized_rungs
     from ..rungs import DEFAULT_LADDER, QUICK_LADDER
     from ..tasks import load_task
 
     task = load_task(task_name)
     if quick and limit is None:
         limit = 24
-    specs = [s.strip() for s in rungs.split(",")] if rungs else \
-        list(QUICK_LADDER if quick else DEFAULT_LADDER) + student_rungs(task)
     examples = _examples(task, split, data, limit, seed)
     if model_names and model_name:
         raise click.UsageError("Give --model or --models, not both.")
     names = [n.strip() for n in model_names.split(",") if n.strip()] if model_names else [model_name]
     models = [get_model(n) for n in names]
+    specs = [s.strip() for s in rungs.split(",")] if rungs else \
+        list(QUICK_LADDER if quick else DEFAULT_LADDER) + student_rungs(task) + \
+        optimized_rungs(task, [m.name for m in models])
     result = climb(task, models, examples, rungs=specs, bar=bar,
                    budget_latency_ms=budget_latency_ms, seed=seed, consistency_n=consistency_n,
                    prices=_prices(price_in, price_out), out=out, data=data or split, resume=resume,
