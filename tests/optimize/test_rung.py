@@ -102,3 +102,17 @@ def test_the_climb_library_ranks_it_and_lists_it_for_its_task(shout_task):
     result = climb(shout_task, keyword_model(), shout_task.split("test"), rungs=["zero-shot", "optimized:shout-opt"],
                    bar=0.9, progress=False)
     assert result.recommendation["rung"] == "optimized:shout-opt"
+
+
+def test_it_is_a_teacher_pipeline_for_distill(shout_task, tmp_path):
+    from ladder.distill.teacher import label, read_labels
+
+    save(shout_task, demos=[shout_task.train[0]])
+    inputs = [ex.input for ex in shout_task.train[:4]]
+    stats = label(shout_task, inputs, keyword_model(), "optimized:shout-opt+self-check-1", tmp_path / "labels.jsonl",
+                  progress=False)
+    records = read_labels(tmp_path / "labels.jsonl")
+    assert stats.kept == 4 and [r["expected"]["label"] for r in records] == ["WORD0", "WORD1", "WORD2", "WORD3"]
+    assert all(r["teacher"]["rung"] == "optimized:shout-opt+self-check-1" for r in records)
+    # the demo's own input was labelled without its own label in the prompt
+    assert "WORD0" not in json.dumps(records[0]["prompt"])
