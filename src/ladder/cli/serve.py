@@ -42,6 +42,9 @@ def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_k
       ladder serve --model smollm2 --task expenses   # + POST /v1/tasks/expenses
       ladder serve --host 0.0.0.0 --api-key "$KEY"   # beyond loopback: a key is required
       ladder serve --app expenses --ledger my.db     # + POST /v1/apps/expenses {"text": "昨天午餐 180"}
+      ladder serve --upstream openai:gpt-4o-mini --redact          # proxy: capture tagged calls (X-Ladder-Tag)
+      ladder serve --upstream http://127.0.0.1:9000/v1 --task expenses --shadow --route gpt-4o-mini=expenses-student-gold
+                                                     # the student answers too; `ladder shadow report`
     \b
     Then, with the official client:
       OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="unused").chat.completions.create(
@@ -54,12 +57,19 @@ def serve_command(models, tasks, rung, apps, ledger, currency, host, port, api_k
         raise click.BadParameter(f"{bad[0]!r}: write --route UPSTREAM_MODEL=LOCAL_MODEL, e.g. "
                                  "--route gpt-4o-mini=expenses-student.", param_hint="--route")
     route_map = dict(r.split("=", 1) for r in routes)
-    serve(ServerConfig(models=list(models) or ([] if upstream else ["smollm2"]) + list(route_map.values()), tasks=list(tasks), rung=rung, apps=list(apps),
+    serve(ServerConfig(models=_served(models, upstream, route_map), tasks=list(tasks), rung=rung, apps=list(apps),
                        ledger=ledger, currency=currency, host=host, port=port,
                        api_key=api_key, max_queue=max_queue, max_tokens_cap=max_tokens_cap,
                        max_body_bytes=max_body_bytes, timeout_s=timeout_s, upstream=upstream, routes=route_map,
                        shadow=shadow, redact=redact, redact_patterns=redact_patterns, log_original=log_original,
                        max_audio_bytes=max_audio_bytes, max_audio_s=max_audio_s))
+
+
+def _served(models, upstream, routes: dict) -> list[str]:
+    """The local models: those given (default smollm2, none in front of an upstream) plus
+    every --route target."""
+    chosen = list(models) or ([] if upstream else ["smollm2"])
+    return chosen + [m for m in dict.fromkeys(routes.values()) if m not in chosen]
 
 
 COMMANDS = (serve_command,)

@@ -90,8 +90,8 @@ def create_app(config: ServerConfig | None = None, models: dict[str, Model] | No
         from ..models import get_model
 
         models = {name: get_model(name) for name in config.models}
-    if not models:
-        raise ConfigError("No model to serve: give at least one --model NAME.")
+    if not models and not config.upstream:  # a proxy (--upstream) may serve no local model
+        raise ConfigError("No model to serve: give at least one --model NAME (or --upstream URL).")
     server = Server(config, models, _load_tasks(config))
     check_apps(config.apps)
     expenses_app = ExpensesRoute(server, config.ledger, config.rung, config.currency, config.today) \
