@@ -6,11 +6,21 @@ server (``--ledger``); its SQLite connection lives in one dedicated thread, so r
 to the app run one at a time, in order. The routing model waits in the same per-model
 queue as chat completions (a full queue is a 429). The server mounts this route by
 name (ladder/server/apps.py); nothing else of the app loads until the first request.
+
+The web page (ladder/server/web.py) also calls the ledger's operations directly, with
+no sentence and no model call: ``write("correct" | "undo", args)`` runs the app's own
+writer tools in the app's thread (an inline edit is unambiguous; routing it through a
+sentence would ask a model to guess), ``rows()`` reads the ledger through a read-only
+connection (a table refresh never waits behind a question in flight), and
+``export_csv(rows)`` is ``Ledger.export_csv``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import io
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,11 +45,15 @@ class ExpensesRoute:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ladder-app")
         self.app = None
 
-    def _handle(self, model, req: AppRequest) -> dict:
+    def _app(self, model):
         from .router import ExpenseApp
 
         if self.app is None:
             self.app = ExpenseApp(self.ledger, model, rung=self.rung, default_currency=self.currency)
+        return self.app
+
+    def _handle(self, model, req: AppRequest) -> dict:
+        self._app(model)
         self.app.today = req.today or self.today
         self.app.default_currency = (req.default_currency or self.currency).upper()
         reply = self.app.handle(req.text)
@@ -55,6 +69,43 @@ class ExpensesRoute:
                 raise ApiError(400, f"today must be YYYY-MM-DD, not {req.today!r}.", "today") from None
         name, model = self.server.model(None)
         return await self.server.run_in_slot(name, "app", self._handle, model, req, executor=self.executor)
+
+    async def _in_app_thread(self, fn):
+        """``fn(app)`` in the app's thread (where its SQLite connection lives), in order
+        with the sentences being handled."""
+        _, model = self.server.model(None)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, lambda: fn(self._app(model)))
+
+    async def write(self, tool: str, arguments: dict) -> dict:
+        """Call one of the ledger's writer tools (``correct``, ``undo``) with ``arguments``;
+        returns what it returns (the corrected row; ``{"undid", "expense"}``). A bad field
+        or value is the tool's own ConfigError (a 400 naming it)."""
+        if tool not in ("correct", "undo"):
+            raise ApiError(400, f"Unknown ledger operation {tool!r}: the page may correct or undo.")
+        return await self._in_app_thread(lambda app: app.writers[tool](arguments))
+
+    def rows(self) -> list[dict]:
+        """Every expense, oldest first, read through a read-only connection ([] before the
+        ledger exists: a page view never creates it)."""
+        if not self.ledger.is_file():
+            return []
+        conn = sqlite3.connect(f"{self.ledger.resolve().as_uri()}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute("SELECT * FROM expenses ORDER BY date, id")]
+        except sqlite3.OperationalError:  # the file exists but holds no ledger yet
+            return []
+        finally:
+            conn.close()
+
+    async def export_csv(self, rows: list[dict]) -> str:
+        """``rows`` as the ledger's CSV (``Ledger.export_csv``: id, then the ledger's fields)."""
+        def export(app):
+            buf = io.StringIO()
+            app.ledger.export_csv(buf, rows=rows)
+            return buf.getvalue()
+
+        return await self._in_app_thread(export)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -120,9 +120,10 @@ class Ledger:
     def rows(self) -> list[dict]:
         return [dict(r) for r in self.conn.execute("SELECT * FROM expenses ORDER BY date, id")]
 
-    def export_csv(self, out: str | Path | IO[str]) -> int:
-        """Write every expense as CSV (a path or an open text file); returns the row count."""
-        rows = self.rows()
+    def export_csv(self, out: str | Path | IO[str], rows: list[dict] | None = None) -> int:
+        """Write every expense (or the given ``rows``, e.g. one month's) as CSV, to a path
+        or an open text file; returns the row count."""
+        rows = self.rows() if rows is None else rows
         handle = open(out, "w", newline="", encoding="utf-8") if isinstance(out, (str, Path)) else out
         try:
             writer = csv.DictWriter(handle, fieldnames=["id", *FIELDS])

@@ -60,11 +60,12 @@ class Reply:
     expense: dict | None = None  # the row written, corrected or removed
     sql: str | None = None
     rows: list[tuple] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the rows' column names (questions)
     trace: list[Visit] = field(default_factory=list)  # graph nodes visited, with their updates
 
     def to_dict(self) -> dict:
         return {"intent": self.intent, "message": self.message, "expense": self.expense, "sql": self.sql,
-                "rows": [list(r) for r in self.rows], "trace": [v.node for v in self.trace]}
+                "columns": self.columns, "rows": [list(r) for r in self.rows], "trace": [v.node for v in self.trace]}
 
 
 class ExpenseApp:
@@ -140,7 +141,8 @@ class ExpenseApp:
                              shots=self.sql_shots, retries=self.sql_retries, run_id=self.run_id)
         finally:
             box.close()
-        return {"reply": Reply("ask", answer_sentence(s["text"], ans.rows, ans.problems), sql=ans.sql, rows=ans.rows)}
+        return {"reply": Reply("ask", answer_sentence(s["text"], ans.rows, ans.problems), sql=ans.sql, rows=ans.rows,
+                                columns=list(ans.columns))}
 
     def _sql_student(self, box: Sandbox) -> Model | None:
         """The ledger-sql student (`ladder distill --task ledger-sql --source gold`), if trained."""
