@@ -66,6 +66,8 @@ def extract(messages) -> dict | str:
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["item", "amount"],
           "properties": {"item": {"type": "string"}, "amount": {"type": "number"}}}
+TEXTS_FOR_TASK = ["lunch 180", "taxi 250", "coffee 65", "books 420", "dinner 560", "parking 40", "snacks 35",
+                  "movie 300"]
 SYSTEM = "Extract the item and the amount of one expense. Reply with JSON."
 
 

@@ -7,7 +7,8 @@
     evals.py     eval, runs, judge           climb.py    climb, demo
     distill.py   distill, train              rag.py      rag ingest|search|ask|eval
     serve.py     serve                       sql.py      sql ask|eval|demo-ledger
-    app.py       app expenses
+    app.py       app expenses                dataset.py  dataset from-log
+    shadow.py    shadow report
 
 Registration is one way: each module in ``COMMAND_MODULES`` exposes ``COMMANDS``, a
 tuple of click commands or groups, and they are added to the group in that order. A
@@ -28,7 +29,8 @@ from .. import __version__
 from ..errors import LadderError
 
 # The command modules, in `ladder --help` order (click sorts the listing by name).
-COMMAND_MODULES = ("init", "models", "logs", "evals", "climb", "optimize", "distill", "rag", "sql", "app", "serve", "speech")
+COMMAND_MODULES = ("init", "models", "logs", "evals", "climb", "optimize", "distill", "rag", "sql", "app", "serve", "speech",
+                   "dataset", "shadow")
 
 
 class LadderGroup(click.Group):
