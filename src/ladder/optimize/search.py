@@ -30,6 +30,7 @@ file as it happens, so a search killed mid-iteration redoes no model call on res
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,6 +45,55 @@ from .artifact import Artifact, JsonlLog, artifact_dir, candidate_hash, check_na
 from .rung import OptimizedPrompt
 
 FEEDBACK_CHARS = 600  # per shown output: a small proposer's context is short
+
+# gepa's reflection prompt (InstructionProposalSignature), made shorter and more direct for
+# small local proposers: a 1.5B model given gepa's default wrote a task description with a
+# fenced JSON example, and kept rules it should not have dropped. Same placeholders.
+PROPOSAL_TEMPLATE = """I gave an assistant these instructions for a task:
+```
+<curr_param>
+```
+
+Here are inputs it was given, its answers, and feedback saying what was wrong:
+
+<side_info>
+
+Write improved instructions for the assistant. Keep every rule above that still holds and keep
+the same format; change or add the rules that would have prevented these mistakes, stated
+generally (not for these inputs only). Do not include example inputs or answers.
+Reply with the complete new instructions inside one ``` block, and nothing else."""
+
+_FENCED = re.compile(r"```([A-Za-z]*)\n?(.*?)```", re.S)
+_CHATTER = re.compile(r"^(sure|certainly|here is|here's|below is|this new instruction|these instructions|"
+                      r"the new instruction|i hope|note:)", re.I)
+
+
+def extract_instructions(answer: str) -> str:
+    """The new instructions in a proposer's answer: the longest fenced block that is not
+    code or JSON (an example the model added); else the text without its framing lines
+    ("Certainly! ...", "---", "This new instruction ...")."""
+    blocks = []
+    for lang, body in _FENCED.findall(answer):
+        body = body.strip()
+        if lang.lower() in ("json", "python", "sql") or _is_json(body):
+            continue
+        blocks.append(body)
+    if blocks:
+        return max(blocks, key=len)
+    if answer.count("```") == 1:  # an unclosed block: what follows the fence
+        after = answer.split("```", 1)[1]
+        return re.sub(r"^[A-Za-z]*\n", "", after).strip()
+    text = _FENCED.sub("", answer)
+    lines = [ln for ln in text.splitlines() if not _CHATTER.match(ln.strip()) and ln.strip() not in ("---", "***")]
+    return "\n".join(lines).strip()
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        return False
 
 
 def item_id(task: Task, ex: Example) -> str:
@@ -164,10 +214,11 @@ class LadderAdapter:
                 keep = [s for s in current if s not in failing]
                 new[comp] = json.dumps((keep + failing)[-self.max_demos:] if self.max_demos else [])
             else:
-                text = InstructionProposalSignature.run(self.reflect, {
+                prompt = InstructionProposalSignature.prompt_renderer({
                     "current_instruction_doc": candidate[comp],
                     "dataset_with_feedback": list(reflective_dataset[comp]),
-                    "prompt_template": None})["new_instruction"].strip()
+                    "prompt_template": PROPOSAL_TEMPLATE})
+                text = extract_instructions(self.reflect(prompt))
                 new[comp] = text or candidate[comp]  # an empty proposal keeps the current text
         return new
 
@@ -176,7 +227,7 @@ class Proposer:
     """gepa's ``reflection_lm`` (a ``str -> str`` callable) backed by a Model; every
     answer is stored, so a resumed search replays it instead of asking again."""
 
-    def __init__(self, model: Model, folder, max_tokens: int = 512):
+    def __init__(self, model: Model, folder, max_tokens: int = 450):
         self.model, self.max_tokens = model, max_tokens
         self.log = JsonlLog(folder / "proposals.jsonl")
         self.answers = {r["key"]: r["answer"] for r in self.log.read()}

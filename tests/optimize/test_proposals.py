@@ -1,0 +1,38 @@
+"""What a proposer model writes, turned into instructions (real answers of small models)."""
+
+from ladder.optimize.search import extract_instructions
+
+# qwen2.5-coder-1.5b's answer to gepa's default reflection prompt on expenses (abridged):
+# a framed task description with a fenced JSON example in it
+QWEN_DEFAULT_PROMPT = """Certainly! Below is the new instruction for the assistant based on the provided inputs and feedback:
+
+---
+
+**Task Description:**
+Extract one expense from the given text as JSON.
+- **amount**: The amount paid, greater than 0.
+
+**Example:**
+```json
+{
+  "date": "2026-03-12",
+  "amount": 18.5
+}
+```
+
+---
+
+This new instruction provides a clear and detailed description of the task."""
+
+
+def test_the_json_example_is_not_taken_for_the_instructions():
+    text = extract_instructions(QWEN_DEFAULT_PROMPT)
+    assert text.startswith("**Task Description:**") and "amount paid" in text
+    assert "18.5" not in text and "Certainly" not in text and "This new instruction" not in text
+
+
+def test_the_fenced_instructions_are_taken():
+    assert extract_instructions("Sure:\n```\nDo X.\nDo Y.\n```\nHope it helps.") == "Do X.\nDo Y."
+    assert extract_instructions("```text\nA\n``` and ```json\n{\"a\": 1}\n```") == "A"
+    assert extract_instructions("```\nStill writing when max_tokens ran out") == "Still writing when max_tokens ran out"
+    assert extract_instructions("Just the rules.\nRule two.") == "Just the rules.\nRule two."
