@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import math
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import IO
 from ...agents import Tool
 from ...errors import ConfigError
 from ...tasks import bundled_tasks_dir
-from .schema import CREATE, FIELDS, Category, CorrectableField
+from .schema import CATEGORIES, CREATE, FIELDS, Category, CorrectableField
 
 
 class Ledger:
@@ -71,12 +73,20 @@ class Ledger:
                 new = float(str(value).replace(",", ""))
             except ValueError:
                 raise ConfigError(f"amount must be a number, not {value!r}") from None
-            if new <= 0:
+            if not math.isfinite(new) or new <= 0:
                 raise ConfigError(f"amount must be > 0, not {value}")
         elif field == "date":
             _check_date(value)
         elif field == "currency":
-            new = str(value).upper()
+            new = str(value).strip().upper()
+            if not re.fullmatch(r"[A-Z]{3}", new):
+                raise ConfigError(f"currency must be a 3-letter ISO 4217 code such as TWD, not {value!r}")
+        elif field == "merchant":
+            new = str(value).strip() or None  # cleared: no merchant
+            if new and len(new) > 60:
+                raise ConfigError(f"merchant must be at most 60 characters, not {len(new)}")
+        elif field == "category" and value not in CATEGORIES:
+            raise ConfigError(f"category must be one of {', '.join(CATEGORIES)}; not {value!r}")
         with self.conn:
             self.conn.execute(f"UPDATE expenses SET {field} = ? WHERE id = ?", (new, target))
             self._history("correct", target, before)
