@@ -9,7 +9,6 @@ uses the bundled smollm2 in a separate `ladder serve` process.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 

@@ -63,7 +63,7 @@ def test_route_answers_the_upstream_name_with_the_student_in_its_own_prompt(serv
 
 
 def test_shadow_returns_the_upstream_and_the_report_compares(servers, openai_client, task_dir):
-    recorder, proxy, student = _student_servers(servers, task_dir, shadow=True)
+    recorder, proxy, _ = _student_servers(servers, task_dir, shadow=True)
     client = openai_client(proxy)
     for text in TEXTS_FOR_TASK:
         raw = client.chat.completions.with_raw_response.create(

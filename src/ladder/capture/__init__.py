@@ -18,4 +18,4 @@ ladder.server.proxy; this package holds what does not need a server.
 
 from __future__ import annotations
 
-__all__ = ["redact", "upstream", "store", "template", "dataset", "shadow"]
+__all__ = ["dataset", "redact", "shadow", "store", "template", "upstream"]

@@ -32,9 +32,10 @@ so a dataset built from a redacted log teaches a student to copy placeholders.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -143,7 +144,7 @@ class Redactor:
         self.detectors += BUILTIN
 
     @classmethod
-    def from_file(cls, path: str | Path | None) -> "Redactor":
+    def from_file(cls, path: str | Path | None) -> Redactor:
         """Built-ins plus the ``NAME: REGEX`` mapping of a YAML (or JSON) file."""
         if path is None:
             return cls()
@@ -159,7 +160,7 @@ class Redactor:
                               "  EMPLOYEE: 'EMP-\\d{6}'")
         return cls(raw, str(path))
 
-    def session(self) -> "Session":
+    def session(self) -> Session:
         return Session(self)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
@@ -211,7 +212,7 @@ class Session:
     def restore_json(self, value: Any) -> Any:
         return _walk(value, self.restore)
 
-    def stream_restorer(self) -> "StreamRestorer":
+    def stream_restorer(self) -> StreamRestorer:
         return StreamRestorer(self)
 
 

@@ -88,6 +88,7 @@ class CaptureStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per exchange; a crash loses at most the last ones
         self._lock = threading.Lock()
         with self._lock:
             migrate(self._db, MIGRATIONS)

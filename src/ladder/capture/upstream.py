@@ -8,7 +8,9 @@
 
 The same policy as ``ladder.models.openai``: 408/409/429/5xx answers and connection
 errors are retried with exponential backoff (honouring Retry-After), and a semaphore
-bounds the requests in flight. It is async (httpx.AsyncClient) rather than that
+bounds the requests in flight until the upstream's response headers arrive (the whole
+call for a JSON answer; up to the first token for a stream, whose body is relayed
+outside the semaphore). It is async (httpx.AsyncClient) rather than that
 backend's thread-per-call client, because a proxy relays bytes: the request body goes
 up as the client sent it (minus ``metadata``) and the answer's SSE lines come back as
 they arrive, with no Model/Request round trip that would drop fields the backend does

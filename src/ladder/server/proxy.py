@@ -244,8 +244,8 @@ class Proxy:
 
     async def student(self, sent: dict, local: str, ctx: Context, request: Request | None):
         """The routed student's answer to ``sent``: returned (request given) or only logged (shadow)."""
-        from .chat import chat
         from ..distill.sft import student_messages
+        from .chat import chat
 
         task = self.task_for(local)
         body = {k: v for k, v in sent.items() if k in ChatRequest.model_fields}  # what a local model takes
@@ -259,9 +259,11 @@ class Proxy:
             inp = call_input(sent, ctx.metadata) or {}
             missing = [f for f in task.input_fields if f not in inp]
             if missing:
-                raise ApiError(400, f"The student {local!r} answers task {task.name!r}, which takes the input "
-                               f"field(s) {task.input_fields}; this request gives {sorted(inp)}. Send them as "
-                               "metadata keys input.NAME.", "metadata")
+                ex = self._exchange("student", ctx, body, local, returned=request is not None)
+                return self._student_failed(ex, ctx, ApiError(
+                    400, f"The student {local!r} answers task {task.name!r}, which takes the input field(s) "
+                    f"{task.input_fields}; this request gives {sorted(inp)}. Send them as metadata keys "
+                    "input.NAME.", "metadata"), request)
             body["messages"] = student_messages(task, {f: inp[f] for f in task.input_fields})
             body["response_format"] = {"type": "json_schema", "json_schema": {"name": "output", "schema": task.schema}}
             for key in ("tools", "tool_choice", "parallel_tool_calls"):
@@ -305,7 +307,6 @@ class Proxy:
         self._log(ex, ctx)
         if request is not None:
             raise err
-        return None
 
     # -- logging ------------------------------------------------------------------------
     def _exchange(self, served_by: str, ctx: Context, body: dict, backend: str, returned: bool = True) -> Exchange:
