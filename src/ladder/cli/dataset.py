@@ -7,7 +7,13 @@ import click
 
 @click.group("dataset")
 def dataset():
-    """Datasets from what the proxy captured (`ladder serve --upstream ...`)."""
+    """Datasets from what the proxy captured (`ladder serve --upstream ...`).
+
+    \b
+    Examples:
+      ladder dataset from-log --tag expenses --out expenses.jsonl
+      ladder dataset from-log --tag expenses --since 7d --out recent.jsonl
+    """
 
 
 @dataset.command("from-log")

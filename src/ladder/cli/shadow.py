@@ -7,7 +7,13 @@ import click
 
 @click.group("shadow")
 def shadow():
-    """Compare a student with the upstream it shadows (`ladder serve --route UP=STUDENT --shadow`)."""
+    """Compare a student with the upstream it shadows (`ladder serve --route UP=STUDENT --shadow`).
+
+    \b
+    Examples:
+      ladder shadow report --tag expenses
+      ladder shadow report --tag expenses --json
+    """
 
 
 @shadow.command("report")
