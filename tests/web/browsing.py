@@ -22,7 +22,7 @@ def requested_urls(driver) -> list[str]:
 
 def assert_own_origin(driver, base: str) -> list[str]:
     urls = requested_urls(driver)
-    foreign = [u for u in urls if not (u.startswith(base + "/") or u == base or u.startswith(("data:", "blob:")))]
+    foreign = [u for u in urls if not (u == base or u.startswith((base + "/", "data:", "blob:")))]
     assert not foreign, f"the page asked other origins than {base}: {foreign}"
     assert urls, "no request was logged (is the performance log on?)"
     return urls
@@ -51,7 +51,10 @@ def wait_for(driver, css: str, timeout: float = 20, visible: bool = True):
 
 
 def wait_until(driver, fn, timeout: float = 20, message: str = ""):
-    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.common.exceptions import (
+        StaleElementReferenceException,
+        TimeoutException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import itertools
-import json
 import shutil
 from pathlib import Path
 
 import pytest
+from browsing import QUESTION, TODAY  # noqa: F401  (tests/web is on sys.path: no __init__.py)
 
 from ladder.models import ScriptedModel
 from ladder.server import ServerConfig
 from ladder.server.app import create_app, running
-
-from browsing import QUESTION, TODAY  # noqa: F401  (tests/web is on sys.path: no __init__.py)
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SHOTS = Path("/tmp/web-shots")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from ladder.apps.expenses import Ledger
-
 from browsing import QUESTION, assert_own_origin, wait_for, wait_until
 
-pytestmark = pytest.mark.slow  # a browser, a server and a dozen round trips: ~15-30 s on 2 busy cores
+from ladder.apps.expenses import Ledger
 
 
 def _type(driver, text: str) -> None:
@@ -48,7 +45,7 @@ def test_record_correct_undo_and_ask_in_the_browser(serve, browser, screenshot):
     assert _cell(driver, new_id, "amount") == "180" and _cell(driver, new_id, "date") == "2026-11-19"
     assert _cell(driver, new_id, "category") == "food"
     assert driver.find_element(By.ID, "total").text != total_before
-    assert "#%d" % new_id in card.text and "昨天午餐吃拉麵 180" in card.text
+    assert f"#{new_id}" in card.text and "昨天午餐吃拉麵 180" in card.text
 
     # correct the amount inline on the card: tap, type, Enter
     card.find_element(By.CSS_SELECTOR, '.value[data-field="amount"]').click()

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from browsing import assert_own_origin, wait_for, wait_until
-
-pytestmark = pytest.mark.slow  # a climb, a browser and four views: ~10-20 s on 2 busy cores
 
 
 def test_the_workbench_lists_a_climb_and_opens_a_runs_records(measured, serve, browser, screenshot):
@@ -78,9 +74,9 @@ def test_the_workbench_on_a_phone_and_before_anything_was_measured(serve, browse
     wait_for(driver, "body[data-ready]", visible=False)
     assert "No climb yet" in driver.find_element(By.ID, "view").text
     assert "ladder climb --task expenses" in driver.find_element(By.ID, "view").text
-    for tab in ("runs", "students"):
+    for tab, says in (("runs", "No run in"), ("students", "No student yet")):
         driver.find_element(By.CSS_SELECTOR, f'.tabs a[data-tab="{tab}"]').click()
-        wait_until(driver, lambda d: "No " in d.find_element(By.ID, "view").text, message=f"empty {tab}")
+        wait_until(driver, lambda d, says=says: says in d.find_element(By.ID, "view").text, message=f"empty {tab}")
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the workbench scrolls sideways on a phone: {width} px"
     assert_own_origin(driver, url)

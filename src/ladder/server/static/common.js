@@ -110,14 +110,14 @@ export function onResize(el, fn) {
 export function hbars(items, width, fmt = num, mark = null) {
   const row = 30, top = mark ? 16 : 0, valueW = 64;
   const longest = Math.max(...items.map((i) => textWidth(i.label)), 20);
-  const labelW = Math.min(width * 0.45, longest + 10), barW = Math.max(40, width - labelW - valueW);
+  const labelW = Math.min(width * 0.45, longest + 14), barW = Math.max(40, width - labelW - valueW);
   const max = mark ? Math.max(...items.map((i) => i.value), mark.value, 1e-9) : Math.max(...items.map((i) => i.value), 1);
   const height = top + items.length * row;
   const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img" });
   items.forEach((it, i) => {
     const y = top + i * row, w = Math.max(2, (it.value / max) * barW);
     svg.append(
-      s("text", { x: 0, y: y + 19, class: "label" }, clip(it.label, labelW - 10)),
+      s("text", { x: 0, y: y + 19, class: "label" }, clip(it.label, labelW - 4)),
       s("rect", { x: labelW, y: y + 6, width: w, height: row - 12, rx: 5, class: it.cls ? `bar ${it.cls}` : "bar" },
         s("title", {}, `${it.label}: ${fmt(it.value)}${it.note ? " · " + it.note : ""}`)),
       s("text", { x: labelW + w + 6, y: y + 19 }, fmt(it.value)));
@@ -131,7 +131,7 @@ export function hbars(items, width, fmt = num, mark = null) {
 }
 
 // About how wide text is at the charts' 12 px (CJK characters are twice as wide).
-const textWidth = (t) => [...String(t)].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 12 : 6.6), 0);
+const textWidth = (t) => [...String(t)].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 12 : 7), 0);
 function clip(t, px) {
   let out = "";
   for (const c of String(t)) { if (textWidth(out + c + "…") > px) return out + "…"; out += c; }

@@ -163,12 +163,18 @@ async function students() {
 // -- routing -----------------------------------------------------------------------------------
 const VIEWS = { climbs, runs, tasks, students };
 
+let shown = 0; // the newest view asked for: a slower, older one never overwrites it
+
 async function render(promise) {
+  const mine = ++shown;
+  let parts;
   try {
-    clear(view, await promise);
+    parts = await promise;
   } catch (e) {
-    clear(view, h("div", { class: "card error" }, e.message));
+    parts = [h("div", { class: "card error" }, e.message)];
   }
+  if (mine !== shown) return;
+  clear(view, parts);
   document.body.dataset.ready = "1";
 }
 
