@@ -15,8 +15,8 @@
     LADDER_WEIGHTS=~/.cache/ladder/weights LADDER_THREADS=1 nice -n 10 .venv/bin/python bench/bench_speech.py
         [--repeats 3] [--model qwen2.5-coder-0.5b] [--rung zero-shot] [--skip rtf,row,other]
 
-The RTF runs set their own thread counts; ``--server-threads`` (default 2) is the server's
-LADDER_THREADS, for Whisper and the app's chat model alike.
+The RTF runs set their own thread counts; ``--server-threads`` (default: LADDER_THREADS, else
+2) is the server's LADDER_THREADS, for Whisper and the app's chat model alike.
 """
 
 from __future__ import annotations
@@ -164,7 +164,9 @@ def main() -> None:
     p.add_argument("--model", default="qwen2.5-coder-0.5b",
                    help="the app's chat model on the server (the 0.5B reads amounts right; smollm2 often does not)")
     p.add_argument("--rung", default="zero-shot", help="the app's recording rung ('' for ladder.climb.pick)")
-    p.add_argument("--server-threads", type=int, default=2, help="LADDER_THREADS of the server (part 2)")
+    p.add_argument("--server-threads", type=int, default=int(os.environ.get("LADDER_THREADS") or 2),
+                   help="LADDER_THREADS of the server in part 2 (default: this process's LADDER_THREADS, else 2); "
+                        "on a busy machine 2 threads per process oversubscribe the cores and are far slower")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: rtf,row,other")
     args = p.parse_args()
     if shutil.which("espeak-ng") is None:

@@ -114,3 +114,35 @@ def test_the_api_key_guards_the_route(lunch_wav, holds_the_expense):
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="sesame", max_retries=0)
         with open(lunch_wav, "rb") as f:
             assert holds_the_expense(client.audio.transcriptions.create(model="whisper-1", file=f, language="en").text)
+
+
+def reads_expenses(messages):
+    """A scripted chat model that reads the transcript the way the app's prompts ask: every
+    sentence is a record; the amount, merchant and category come from the words heard."""
+    import re
+
+    system = messages[0].content if messages[0].role == "system" else ""
+    text = messages[-1].content.splitlines()[0].lower()
+    if system.startswith("You route"):
+        return {"intent": "record"}
+    if system.startswith("Extract one expense"):
+        amount = re.search(r"(\d+(?:\.\d+)?)", text)
+        return {"date": "2026-11-19", "amount": float(amount.group(1)) if amount else 0, "currency": "USD",
+                "category": "food" if "lunch" in text else "other", "merchant": "Subway" if "subway" in text else None}
+    raise AssertionError(f"unexpected prompt: {system[:60]!r}")
+
+
+def test_a_spoken_expense_becomes_a_ledger_row_through_one_server(lunch_wav, tmp_path):
+    """Audio -> /v1/audio/transcriptions -> its text -> /v1/apps/expenses -> a row, as the page does."""
+    from ladder.apps.expenses import Ledger
+
+    ledger = tmp_path / "voice.db"
+    config = ServerConfig(apps=["expenses"], ledger=str(ledger), rung="zero-shot", today="2026-11-20")
+    with running(create_app(config, models={"m": ScriptedModel(reads_expenses)})) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        with open(lunch_wav, "rb") as f:
+            heard = client.audio.transcriptions.create(model="whisper-1", file=f, language="en").text
+        reply = httpx.post(f"{url}/v1/apps/expenses", json={"text": heard}, timeout=60).json()
+    assert reply["intent"] == "record", reply
+    (row,) = Ledger(ledger).rows()
+    assert (row["amount"], row["category"], row["merchant"], row["note"]) == (12.0, "food", "Subway", heard)

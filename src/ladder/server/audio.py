@@ -2,12 +2,15 @@
 
     multipart/form-data
       file             the audio (wav, mp3, ogg/opus, webm, m4a, flac)        required
-      model            "whisper-1" (OpenAI's name) or "whisper-base"          default: --speech-model
+      model            "whisper-1" (OpenAI's name) or "whisper-base"          default: whisper-1
       language         ISO-639-1 code (en, zh, ja...)                         default: detected
       response_format  json {"text"} | text | verbose_json | srt | vtt       default: json
       prompt           primes the decoder (names, spellings)
       temperature      0 (Whisper's fallback schedule) .. 1
       timestamp_granularities[]  "segment" (word timestamps are not offered)
+
+The served speech model is ServerConfig.speech_model (whisper-base, the only one built in);
+a request naming another is a 404 like an unknown chat model.
 
 Limits, each an OpenAI-shaped error that says which setting to change:
 - the upload: the server-wide body cap (``--max-body-bytes``, 1 MB) is too small for
