@@ -109,6 +109,10 @@ def test_phone_layout_has_no_sideways_scroll(serve, browser, screenshot):
     assert driver.execute_script("return window.innerWidth") == 390
     _type(driver, "昨天午餐吃拉麵 180")
     wait_for(driver, "#reply .expense[data-id]")
+    screenshot(driver, "ledger-phone-recorded", full=False)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    screenshot(driver, "ledger-phone-dark", full=False)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     _type(driver, QUESTION)
     wait_for(driver, "#reply table.result")
     width = driver.execute_script("return [document.documentElement.scrollWidth, document.body.scrollWidth]")

@@ -130,6 +130,34 @@ export function hbars(items, width, fmt = num, mark = null) {
   return svg;
 }
 
+// Points [{label, x, y, cls}] -> <svg>: y a share (0..1), x a cost (log scale when it spans
+// more than 20x). ``mark``: a dashed line at y = mark.value (e.g. the quality bar).
+export function scatter(points, width, { xLabel = "", height = 210, mark = null, fmt = num } = {}) {
+  const left = 40, right = 12, top = 12, bottom = 34, plotW = width - left - right, plotH = height - top - bottom;
+  const xs = points.map((p) => p.x), lo = Math.min(...xs), hi = Math.max(...xs);
+  const log = lo > 0 && hi / lo > 20;
+  const fx = (v) => {
+    if (hi === lo) return left + plotW / 2;
+    const t = log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (v - lo) / (hi - lo);
+    return left + 10 + t * (plotW - 20);
+  };
+  const fy = (v) => top + (1 - v) * plotH;
+  const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img" });
+  for (const q of [0, 0.5, 1]) {
+    svg.append(s("line", { x1: left, x2: width - right, y1: fy(q), y2: fy(q), class: "grid" }),
+               s("text", { x: left - 6, y: fy(q) + 4, "text-anchor": "end" }, `${q * 100} %`));
+  }
+  if (mark) svg.append(s("line", { x1: left, x2: width - right, y1: fy(mark.value), y2: fy(mark.value), class: "line" }));
+  svg.append(s("text", { x: left, y: height - 4 }, fmt(lo)), s("text", { x: width - right, y: height - 4, "text-anchor": "end" }, fmt(hi)),
+             s("text", { x: left + plotW / 2, y: height - 4, "text-anchor": "middle" }, xLabel + (log ? " (log)" : "")));
+  points.forEach((p) => {
+    const x = fx(p.x), y = fy(p.y), onRight = x < left + plotW * 0.6;
+    svg.append(s("circle", { cx: x, cy: y, r: 6, class: `bar ${p.cls || ""}` }, s("title", {}, `${p.label}: ${pct(p.y)} at ${fmt(p.x)} ${xLabel}`)),
+               s("text", { x: onRight ? x + 10 : x - 10, y: y + 4, "text-anchor": onRight ? "start" : "end", class: "label" }, clip(p.label, plotW * 0.55)));
+  });
+  return svg;
+}
+
 // About how wide text is at the charts' 12 px (CJK characters are twice as wide).
 const textWidth = (t) => [...String(t)].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 12 : 7), 0);
 function clip(t, px) {

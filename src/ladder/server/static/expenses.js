@@ -146,7 +146,8 @@ function expenseCard(e, removed = false, savedField = null) {
     fields.map((f) => h("div", { class: `field ${f}` }, h("span", {}, f),
       removed ? h("span", { class: "value" }, f === "amount" ? num(e[f]) : (e[f] || "none")) : editable(e, f))),
     h("div", { class: "expense-actions" },
-      h("span", { class: "muted small" }, `#${e.id}${e.note ? " · “" + e.note + "”" : ""}`),
+      h("span", { class: "muted small" }, `#${e.id}${e.note ? " · “" + e.note + "”" : ""}`,
+        removed ? null : h("span", { class: "tip" }, " · tap a value to correct it")),
       removed ? null : h("button", { type: "button", class: "undo", onclick: undo }, "Undo")));
   if (savedField) card.querySelector(`.value[data-field="${savedField}"]`)?.classList.add("saved");
   return card;
@@ -313,7 +314,7 @@ async function transcribe(blob) {
     const r = await api("/v1/audio/transcriptions", { method: "POST", body: form });
     const text = (r.text || "").trim();
     if (!text) { hint("Heard nothing: try again, a little closer.", true); return; }
-    hint("Type an expense or a question, or hold the microphone and speak.");
+    hint(`Heard: “${text}”`);
     $("text").value = text;
     await send(text);
   } catch (e) {

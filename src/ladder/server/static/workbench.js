@@ -2,7 +2,7 @@
 //   #climbs          each task's last climb: verdict, quality chart, the (model, rung) table
 //   #runs            runs, newest first          #run/ID  one run, every item's record
 //   #tasks           tasks                       #students  students and their savings reports
-import { api, clear, h, hbars, num, onResize, pct, when } from "/static/common.js";
+import { api, clear, h, hbars, num, onResize, pct, scatter, when } from "/static/common.js";
 
 const view = document.getElementById("view");
 const short = (v, n = 120) => { const t = typeof v === "string" ? v : JSON.stringify(v); return t.length > n ? t.slice(0, n - 1) + "…" : t; };
@@ -26,10 +26,18 @@ async function climbs() {
     if (c.error) return h("section", { class: "card" }, h("h2", {}, c.task), h("p", { class: "error" }, c.error));
     const rec = c.recommendation || {};
     const pickLabel = rec.rung ? c.rows.find((r) => r.rung === rec.rung && r.model === rec.model) : null;
-    const chart = h("div", { class: "chart-box" });
-    const items = c.rows.map((r, i) => ({ label: label(r), value: r.quality || 0, cls: r === pickLabel ? "c0" : "c9" }));
+    const bars = h("div", { class: "chart-box" }), dots = h("div", { class: "chart-box" });
+    const items = c.rows.map((r) => ({ label: label(r), value: r.quality || 0, cls: r === pickLabel ? "c0" : "c9" }));
     const bar = rec.bar === undefined ? null : { value: rec.bar, label: `bar ${pct(rec.bar, 0)}` };
-    onResize(chart, (w) => clear(chart, hbars(items, w, (v) => `${(v * 100).toFixed(0)} %`, bar)));
+    onResize(bars, (w) => clear(bars, hbars(items, w, (v) => `${(v * 100).toFixed(0)} %`, bar)));
+    // quality against what it costs: CPU-seconds (or dollars) per 1k items; prompt tokens when no cost was measured
+    const usd = c.rows.every((r) => r.usd_per_1k !== undefined), measuredCost = c.rows.some((r) => (usd ? r.usd_per_1k : r.cpu_s_per_1k) > 0.5);
+    const xOf = (r) => (measuredCost ? (usd ? r.usd_per_1k : r.cpu_s_per_1k) : r.prompt_tokens || 0);
+    const xLabel = measuredCost ? (usd ? "USD / 1k items" : "CPU-s / 1k items") : "prompt tokens / item";
+    const points = c.rows.map((r) => ({ label: label(r), x: xOf(r), y: r.quality || 0, cls: r === pickLabel ? "c0" : "c9" }));
+    onResize(dots, (w) => clear(dots, scatter(points, w, { xLabel, mark: bar, fmt: (v) => num(Math.round(v)) })));
+    const chart = h("div", { class: "grid2 charts" }, h("figure", {}, h("figcaption", {}, "quality"), bars),
+                    h("figure", {}, h("figcaption", {}, `quality vs ${xLabel}`), dots));
     return h("section", { class: "card climb", dataset: { task: c.task } },
       h("div", { class: "head" }, h("h2", {}, c.task),
         h("span", { class: `badge ${rec.meets_bar ? "good" : "warn"}` },
