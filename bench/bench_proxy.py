@@ -11,7 +11,11 @@
 Prints, per mode (JSON, SSE streaming): total seconds each way, the ratio proxy / direct
 (goal <= 1.05), the median per-pair ratio, and the mean added milliseconds per request.
 
-    python bench/bench_proxy.py [--model smollm2] [--requests 24] [--max-tokens 32] [--redact]
+    python bench/bench_proxy.py [--model smollm2] [--requests 24] [--max-tokens 32] [--redact] [--in-process]
+
+``--in-process`` runs the proxy in a thread of this process (ladder.server.app.running)
+instead of a subprocess: one process fewer to wake per request, which on a loaded
+2-core machine is most of the difference.
 
 With ``--expenses-shadow N``: the shadow report instead. The upstream serves MODEL
 (e.g. qwen2.5-coder-1.5b), the proxy runs with ``--route MODEL=STUDENT --task expenses
@@ -73,6 +77,20 @@ def serve(*args, home: str):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+@contextlib.contextmanager
+def proxy_server(up: str, args, home: str):
+    if not args.in_process:
+        with serve("--upstream", f"{up}/v1", *(["--redact"] if args.redact else []), home=home) as url:
+            yield url
+        return
+    os.environ["LADDER_HOME"] = home
+    from ladder.server.app import create_app, running
+    from ladder.server.config import ServerConfig
+
+    with running(create_app(ServerConfig(models=[], upstream=f"{up}/v1", redact=args.redact))) as url:
+        yield url
 
 
 def call(client, model: str, prompt: str, max_tokens: int, stream: bool) -> float:
@@ -150,6 +168,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=24)
     ap.add_argument("--max-tokens", type=int, default=32)
     ap.add_argument("--redact", action="store_true", help="Run the proxy with --redact.")
+    ap.add_argument("--in-process", action="store_true", help="The proxy in a thread of this process.")
     ap.add_argument("--expenses-shadow", type=int, default=0, metavar="N",
                     help="Instead: the shadow report of STUDENT vs MODEL on N captured expenses requests.")
     ap.add_argument("--student", default="expenses-student-gold")
@@ -159,7 +178,7 @@ def main() -> None:
         return expenses_shadow(args)
     with tempfile.TemporaryDirectory() as home_up, tempfile.TemporaryDirectory() as home_px:
         with serve("--model", args.model, home=home_up) as up, \
-                serve("--upstream", f"{up}/v1", *(["--redact"] if args.redact else []), home=home_px) as px:
+                proxy_server(up, args, home_px) as px:
             direct = openai.OpenAI(base_url=f"{up}/v1", api_key="unused", max_retries=0)
             proxied = openai.OpenAI(base_url=f"{px}/v1", api_key="unused", max_retries=0)
             for client in (direct, proxied):  # warm: weights loaded, connections open
@@ -167,7 +186,8 @@ def main() -> None:
             rows = [measure(direct, proxied, args.model, args.requests, args.max_tokens, stream)
                     for stream in (False, True)]
     print(f"proxy overhead: {args.model}, {args.requests} paired requests per mode, max_tokens {args.max_tokens}, "
-          f"temperature 0{', --redact' if args.redact else ''}; order alternates per pair")
+          f"temperature 0{', --redact' if args.redact else ''}; proxy {'in-process' if args.in_process else 'a subprocess'}; "
+          "order alternates per pair")
     print(f"{'mode':5} {'direct s':>9} {'proxy s':>9} {'ratio':>7} {'median pair':>12} {'added ms/req':>13}")
     for r in rows:
         print(f"{r['mode']:5} {r['direct_s']:9.3f} {r['proxy_s']:9.3f} {r['ratio']:7.4f} {r['median_pair_ratio']:12.4f} "

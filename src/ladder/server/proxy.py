@@ -29,7 +29,9 @@ with its status.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -48,6 +50,7 @@ from .errors import ApiError, _validation_message, as_api_error, error_body
 from .schemas import ChatRequest
 
 SERVED_BY = "X-Ladder-Served-By"
+_CONTENT = re.compile(rb'"content":\s*"[^"]')  # an SSE event with a first piece of text
 
 
 def mount(app, server, guarded) -> None:
@@ -172,67 +175,98 @@ class Proxy:
         return Response(raw, media_type="application/json", headers=headers)
 
     async def _relay(self, resp, ex: Exchange, ctx: Context, want_usage: bool):
-        """The upstream's SSE, line by line: placeholders restored, usage kept for the log."""
-        restorers, parts, first = {}, [], None
+        """The upstream's SSE, relayed as it arrives: whatever the socket delivered at once
+        goes out as one write. A plain event (no placeholder to restore, no usage chunk
+        to drop, no error) is passed through as bytes and parsed for the log only after
+        the stream ended; the others are parsed and rewritten (``_rewrite``)."""
+        restorers, parts, payloads, first = {}, [], [], None
         session = ctx.session if ctx.session and ctx.session.count else None
+        buffer, done = b"", False
         try:
-            async for line in resp.aiter_lines():
-                if not line.startswith("data:"):
-                    continue  # blank separators and comments; events are re-framed below
-                data = line[5:].strip()
-                if data == "[DONE]":
+            async for raw in resp.aiter_bytes():
+                buffer += raw
+                *lines, buffer = buffer.split(b"\n")
+                out = []
+                for line in lines:
+                    line = line.rstrip(b"\r")
+                    if not line.startswith(b"data:"):
+                        continue  # blank separators and comments; events are re-framed below
+                    data = line[5:].strip()
+                    if data == b"[DONE]":
+                        done = True
+                        break
+                    if first is None and _CONTENT.search(data):
+                        first = time.perf_counter()
+                    if session is None and b'"error"' not in data and (want_usage or b'"usage"' not in data):
+                        out.append(b"data: " + data + b"\n\n")
+                        payloads.append(data)
+                        continue
+                    event = self._rewrite(data, ex, session, restorers, want_usage, parts)
+                    if event is not None:
+                        out.append(event)
+                if out:
+                    yield b"".join(out)
+                if done:
                     break
-                try:
-                    chunk = json.loads(data)
-                except ValueError:
-                    yield line + "\n\n"
-                    continue
-                if not isinstance(chunk, dict):
-                    yield line + "\n\n"
-                    continue
-                changed = False
-                if chunk.get("error"):
-                    ex.status, ex.error = 502, str(chunk["error"])[:500]
-                if chunk.get("usage"):
-                    _usage_into(ex, chunk["usage"])
-                    if not want_usage:
-                        if not chunk.get("choices"):
-                            continue
-                        chunk.pop("usage")
-                        changed = True
-                for choice in chunk.get("choices") or []:
-                    delta = choice.get("delta") or {}
-                    piece = delta.get("content")
-                    if piece:
-                        first = first or time.perf_counter()
-                        if choice.get("index", 0) == 0:
-                            parts.append(piece)
-                    if session:
-                        r = restorers.setdefault(choice.get("index", 0), session.stream_restorer())
-                        text = r.feed(piece or "") + (r.flush() if choice.get("finish_reason") else "")
-                        if piece is not None or text:
-                            delta["content"] = text
-                        if delta.get("tool_calls"):
-                            delta["tool_calls"] = session.restore_json(delta["tool_calls"])
-                        choice["delta"], changed = delta, True
-                yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n" if changed else line + "\n\n"
             for index, r in restorers.items():  # an answer whose stream ended without a finish chunk
                 rest = r.flush()
                 if rest:
-                    yield "data: " + json.dumps({"object": "chat.completion.chunk", "choices": [
-                        {"index": index, "delta": {"content": rest}, "finish_reason": None}]}, ensure_ascii=False) + "\n\n"
-            yield "data: [DONE]\n\n"
+                    yield ("data: " + json.dumps({"object": "chat.completion.chunk", "choices": [
+                        {"index": index, "delta": {"content": rest}, "finish_reason": None}]},
+                        ensure_ascii=False) + "\n\n").encode()
+            yield b"data: [DONE]\n\n"
         except Exception as e:  # the 200 went out: an error event, as OpenAI does
             ex.status, ex.error = 502, f"{type(e).__name__}: {e}"
-            yield "data: " + json.dumps(error_body(f"The upstream stream broke off: {ex.error}", "server_error",
-                                                   code="upstream_error")) + "\n\n"
+            yield ("data: " + json.dumps(error_body(f"The upstream stream broke off: {ex.error}", "server_error",
+                                                    code="upstream_error")) + "\n\n").encode()
         finally:
             await resp.aclose()
             now = time.perf_counter()
+            for data in payloads:  # the passed-through events, read for the log now
+                with contextlib.suppress(ValueError):
+                    chunk = json.loads(data)
+                    _usage_into(ex, chunk.get("usage"))
+                    for choice in chunk.get("choices") or []:
+                        piece = (choice.get("delta") or {}).get("content")
+                        if piece and choice.get("index", 0) == 0:
+                            parts.append(piece)
             ex.latency_ms = (now - ctx.start) * 1000
             ex.ttft_ms = ((first or now) - ctx.start) * 1000
             ex.response = "".join(parts)
             self._log(ex, ctx)
+
+    def _rewrite(self, data: bytes, ex: Exchange, session, restorers: dict, want_usage: bool,
+                 parts: list) -> bytes | None:
+        """One SSE event parsed: usage and errors noted, usage dropped when the client did not
+        ask for it, placeholders restored in its deltas; None when nothing is left to send."""
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            return b"data: " + data + b"\n\n"
+        if not isinstance(chunk, dict):
+            return b"data: " + data + b"\n\n"
+        if chunk.get("error"):
+            ex.status, ex.error = 502, str(chunk["error"])[:500]
+        if chunk.get("usage"):
+            _usage_into(ex, chunk["usage"])
+            if not want_usage:
+                if not chunk.get("choices"):
+                    return None
+                chunk.pop("usage")
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            piece = delta.get("content")
+            if piece and choice.get("index", 0) == 0:
+                parts.append(piece)
+            if session:
+                r = restorers.setdefault(choice.get("index", 0), session.stream_restorer())
+                text = r.feed(piece or "") + (r.flush() if choice.get("finish_reason") else "")
+                if piece is not None or text:
+                    delta["content"] = text
+                if delta.get("tool_calls"):
+                    delta["tool_calls"] = session.restore_json(delta["tool_calls"])
+                choice["delta"] = delta
+        return ("data: " + json.dumps(chunk, ensure_ascii=False) + "\n\n").encode()
 
     # -- the student -------------------------------------------------------------------
     def task_for(self, local: str):
