@@ -20,7 +20,12 @@ def requested_urls(driver) -> list[str]:
     return urls
 
 
-def assert_own_origin(driver, base: str) -> list[str]:
+def assert_own_origin(driver, base: str, allow: tuple[str, ...] = ()) -> list[str]:
+    """The page asked no origin but ``base``, and its console shows no error (a CSP
+    violation would be one) other than messages holding a string of ``allow``."""
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and not any(a in e["message"] for a in allow)]
+    assert not errors, f"the page logged errors: {errors}"
     urls = requested_urls(driver)
     foreign = [u for u in urls if not (u == base or u.startswith((base + "/", "data:", "blob:")))]
     assert not foreign, f"the page asked other origins than {base}: {foreign}"

@@ -168,28 +168,29 @@ def tasks() -> list[dict]:
 
 
 def mount(app, server, guarded) -> None:
+    # plain ``def`` routes: FastAPI runs them in its thread pool (SQLite and file reads)
     @app.get("/v1/workbench/tasks", dependencies=guarded)
-    async def list_tasks() -> dict:
+    def list_tasks() -> dict:
         return {"object": "list", "data": tasks()}
 
     @app.get("/v1/workbench/climbs", dependencies=guarded)
-    async def list_climbs() -> dict:
+    def list_climbs() -> dict:
         return {"object": "list", "data": climbs()}
 
     @app.get("/v1/workbench/runs", dependencies=guarded)
-    async def list_runs(task: str | None = None, limit: int = 50) -> dict:
+    def list_runs(task: str | None = None, limit: int = 50) -> dict:
         return {"object": "list", "data": runs(task, max(1, min(limit, 1000))), "db": str(_paths()["runs"])}
 
     @app.get("/v1/workbench/runs/{run_id}", dependencies=guarded)
-    async def get_run(run_id: str, offset: int = 0, limit: int = 100) -> dict:
+    def get_run(run_id: str, offset: int = 0, limit: int = 100) -> dict:
         if offset < 0 or not 1 <= limit <= MAX_RECORDS:
             raise ApiError(400, f"offset must be >= 0 and limit 1 to {MAX_RECORDS}.", "limit")
         return run(run_id, offset, limit)
 
     @app.get("/v1/workbench/runs/{run_id}/calls", dependencies=guarded)
-    async def run_calls(run_id: str) -> dict:
+    def run_calls(run_id: str) -> dict:
         return {"object": "list", "data": calls(run_id), "log": str(_paths()["log"])}
 
     @app.get("/v1/workbench/students", dependencies=guarded)
-    async def list_students() -> dict:
+    def list_students() -> dict:
         return {"object": "list", "data": students()}
