@@ -44,6 +44,9 @@ def test_the_workbench_lists_a_climb_and_opens_a_runs_records(measured, serve, b
     driver.find_element(By.CSS_SELECTOR, '.tabs a[data-tab="tasks"]').click()
     task = wait_for(driver, '.task[data-name="expenses"]')
     assert "climbed" in task.text and "2 runs" in task.text and "text, today, default_currency" in task.text
+    task.find_element(By.LINK_TEXT, "2 runs").click()  # the task's runs
+    wait_until(driver, lambda d: "Runs of expenses" in d.find_element(By.ID, "view").text, message="runs of a task")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 2
     driver.find_element(By.CSS_SELECTOR, '.tabs a[data-tab="students"]').click()
     student = wait_for(driver, '.student[data-name="expenses-student"]')
     assert "registered · llamacpp" in student.text
@@ -55,7 +58,11 @@ def test_the_workbench_lists_a_climb_and_opens_a_runs_records(measured, serve, b
     # the same on a phone: the climb and a run's records fit the width
     phone = browser(390, 844, phone=True)
     phone.get(url + "/workbench")
-    wait_for(phone, '.climb[data-task="expenses"]')
+    wait_for(phone, '.climb[data-task="expenses"] svg')
+    wide = phone.execute_script(  # the page's width, and what is wider than the phone
+        "return [document.documentElement.scrollWidth, [...document.querySelectorAll('body *')]"
+        ".filter(e => e.scrollWidth > 391).map(e => `${e.tagName}.${e.className}: ${e.scrollWidth}`).slice(0, 8)]")
+    assert wide[0] <= 390, f"the climbs view scrolls sideways on a phone: {wide}"
     screenshot(phone, "workbench-phone", full=False)
     phone.get(f"{url}/workbench#run/{first['run_id']}")
     wait_for(phone, "#records details.record summary").click()
@@ -63,6 +70,12 @@ def test_the_workbench_lists_a_climb_and_opens_a_runs_records(measured, serve, b
     width = phone.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the workbench scrolls sideways on a phone: {width} px"
     screenshot(phone, "workbench-phone-run", full=False)
+    for view, css in (("students", ".student table.savings"), ("tasks", '.task[data-name="expenses"]')):
+        phone.get(f"{url}/workbench#{view}")
+        wait_for(phone, css)
+        width = phone.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the {view} view scrolls sideways on a phone: {width} px"
+    screenshot(phone, "workbench-phone-tasks", full=False)
 
 
 def test_the_workbench_on_a_phone_and_before_anything_was_measured(serve, browser, screenshot):

@@ -1,6 +1,6 @@
 // The workbench: what this machine has measured, read-only, from /v1/workbench/*.
 //   #climbs          each task's last climb: verdict, quality chart, the (model, rung) table
-//   #runs            runs, newest first          #run/ID  one run, every item's record
+//   #runs[/TASK]     runs, newest first          #run/ID  one run, every item's record
 //   #tasks           tasks                       #students  students and their savings reports
 import { api, clear, h, hbars, num, onResize, pct, scatter, when } from "/static/common.js";
 
@@ -62,10 +62,13 @@ async function climbs() {
 }
 
 // -- runs ----------------------------------------------------------------------------------
-async function runs() {
-  const { data, db } = await api("/v1/workbench/runs?limit=200");
-  if (!data.length) return [empty(`No run in ${db} yet.`, "ladder eval --task expenses")];
-  return [h("section", { class: "card" }, h("div", { class: "head" }, h("h2", {}, "Runs"), h("span", { class: "muted small" }, db)),
+async function runs(task) {
+  const q = new URLSearchParams({ limit: 200 });
+  if (task) q.set("task", task);
+  const { data, db } = await api(`/v1/workbench/runs?${q}`);
+  if (!data.length) return [empty(`No run${task ? " of " + task : ""} in ${db} yet.`, `ladder eval --task ${task || "expenses"}`)];
+  return [h("section", { class: "card" }, h("div", { class: "head" }, h("h2", {}, task ? `Runs of ${task}` : "Runs"),
+    task ? h("a", { href: "#runs", class: "small" }, "all tasks") : null, h("span", { class: "muted small" }, db)),
     h("div", { class: "table-wrap" }, h("table", { id: "runs" },
       h("thead", {}, h("tr", {}, h("th", {}, "when"), h("th", {}, "task"), h("th", {}, "rung · model"),
         h("th", { class: "num" }, "items"), h("th", { class: "num" }, "quality"))),
@@ -141,7 +144,8 @@ async function tasks() {
   return [h("div", { class: "grid2" }, data.map((t) => h("section", { class: "card task", dataset: { name: t.name } },
     h("div", { class: "head" }, h("h2", {}, t.name), t.metric ? h("span", { class: "badge" }, t.metric) : null,
       t.climbed ? h("a", { href: "#climbs", class: "badge good" }, "climbed") : null,
-      h("span", { class: "muted small" }, `${t.runs} run${t.runs === 1 ? "" : "s"}`)),
+      t.runs ? h("a", { href: `#runs/${encodeURIComponent(t.name)}`, class: "small" }, `${t.runs} run${t.runs === 1 ? "" : "s"}`)
+             : h("span", { class: "muted small" }, "0 runs")),
     t.error ? h("p", { class: "error" }, t.error) : null,
     t.instructions ? h("p", { class: "instructions" }, t.instructions) : null,
     t.inputs ? h("p", { class: "small" }, h("b", {}, t.inputs.join(", ")), " → ", h("b", {}, t.outputs.length ? t.outputs.join(", ") : "a value")) : null,
@@ -190,7 +194,8 @@ function route() {
   const [name, arg] = (location.hash.slice(1) || "climbs").split("/");
   document.querySelectorAll(".tabs a").forEach((a) => a.classList.toggle("active", a.dataset.tab === (name === "run" ? "runs" : name)));
   delete document.body.dataset.ready;
-  render(name === "run" ? run(decodeURIComponent(arg)) : (VIEWS[name] || climbs)());
+  const arg1 = arg === undefined ? undefined : decodeURIComponent(arg);
+  render(name === "run" ? run(arg1) : (VIEWS[name] || climbs)(arg1));
   window.scrollTo(0, 0);
 }
 
