@@ -36,3 +36,19 @@ def test_the_fenced_instructions_are_taken():
     assert extract_instructions("```text\nA\n``` and ```json\n{\"a\": 1}\n```") == "A"
     assert extract_instructions("```\nStill writing when max_tokens ran out") == "Still writing when max_tokens ran out"
     assert extract_instructions("Just the rules.\nRule two.") == "Just the rules.\nRule two."
+
+
+def test_instructions_fenced_as_json_are_still_instructions():
+    # qwen2.5-coder-1.5b fences plain instructions as ```json
+    assert extract_instructions("```json\nExtract one expense.\n- date: YYYY-MM-DD\n```") == \
+        "Extract one expense.\n- date: YYYY-MM-DD"
+
+
+def test_new_rules_are_appended_once():
+    from ladder.optimize.search import add_rules
+
+    current = "Extract one expense.\n- date: YYYY-MM-DD."
+    got = add_rules(current, "- date: YYYY-MM-DD.\n1. Yesterday is today minus one day.\n- Amounts are numbers.\n"
+                             "- amounts are numbers.")
+    assert got == current + "\n- Yesterday is today minus one day.\n- Amounts are numbers."
+    assert add_rules(current, "") == current and add_rules(current, current) == current

@@ -22,11 +22,14 @@ import click
               help="At most this many searched demos (0: search the instructions only).")
 @click.option("--minibatch", default=3, show_default=True, type=click.IntRange(1),
               help="Training items the proposer learns from per iteration.")
+@click.option("--proposal", type=click.Choice(["add-rules", "rewrite"]), default="add-rules", show_default=True,
+              help="add-rules: the proposer writes the rules the failures show are missing (small proposers); "
+                   "rewrite: it rewrites the whole instructions (gepa's prompt; a strong proposer).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue a killed (or finished, with a bigger --budget) search of NAME.")
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact as JSON.")
-def optimize_cmd(task_name, model_name, proposer_name, budget, name, limit, retrieve, max_demos, minibatch, seed,
-                 resume, as_json):
+def optimize_cmd(task_name, model_name, proposer_name, budget, name, limit, retrieve, max_demos, minibatch,
+                 proposal, seed, resume, as_json):
     """Search the instructions and demos of a prompt on the dev split, scored by the
     task's own metric, within a budget of metric calls (gepa's reflective search).
 
@@ -54,7 +57,7 @@ def optimize_cmd(task_name, model_name, proposer_name, budget, name, limit, retr
     model = get_model(model_name)
     proposer = get_model(proposer_name) if proposer_name and proposer_name != model.name else None
     art = optimize(task, model, dev, proposer=proposer, budget=budget, name=name, resume=resume, retrieve=retrieve,
-                   max_demos=max_demos, minibatch=minibatch, seed=seed, progress=not as_json)
+                   max_demos=max_demos, minibatch=minibatch, seed=seed, proposal=proposal, progress=not as_json)
     if as_json:
         import json
         from dataclasses import asdict

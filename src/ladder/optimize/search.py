@@ -14,8 +14,11 @@ gepa's ``max_metric_calls``: every (candidate, item) scored counts, dev and trai
 
 The two components are changed in turn (gepa's round-robin module selector):
 
-- ``instructions``: the proposer model rewrites them from the failures it is shown,
-  with gepa's own reflection prompt (``InstructionProposalSignature``).
+- ``instructions``: the proposer model reads the failures (gepa's rendering of the
+  reflective dataset) and writes the rules missing from the instructions, which are
+  appended (``proposal="add-rules"``, the default: small local proposers asked for a
+  whole rewrite echo the instructions back), or rewrites them whole with gepa's own
+  prompt (``proposal="rewrite"``, for a strong proposer).
 - ``demos``: a JSON list of training-item sources (``train.jsonl:12``). The failing
   minibatch items are swapped in as demonstrations (the newest last, at most
   ``max_demos``): the examples the current prompt gets wrong are the ones worth showing.
@@ -46,22 +49,24 @@ from .rung import OptimizedPrompt
 
 FEEDBACK_CHARS = 600  # per shown output: a small proposer's context is short
 
-# gepa's reflection prompt (InstructionProposalSignature), made shorter and more direct for
-# small local proposers: a 1.5B model given gepa's default wrote a task description with a
-# fenced JSON example, and kept rules it should not have dropped. Same placeholders.
-PROPOSAL_TEMPLATE = """I gave an assistant these instructions for a task:
+# The proposer's prompts, in gepa's template format (its placeholders, its rendering of
+# the failures). "add-rules" (the default) asks only for the missing rules and appends
+# them: qwen2.5-coder-1.5b asked for a whole rewrite (gepa's default prompt, or a shorter
+# one) echoed the current instructions unchanged or wrote a task description around a
+# JSON example. "rewrite" is gepa's own prompt and full replacement, for strong proposers.
+ADD_RULES_TEMPLATE = """An assistant followed these instructions for a task:
 ```
 <curr_param>
 ```
 
-Here are inputs it was given, its answers, and feedback saying what was wrong:
+It made these mistakes (the input, its answer, and feedback with the correct answer):
 
 <side_info>
 
-Write improved instructions for the assistant. Keep every rule above that still holds and keep
-the same format; change or add the rules that would have prevented these mistakes, stated
-generally (not for these inputs only). Do not include example inputs or answers.
-Reply with the complete new instructions inside one ``` block, and nothing else."""
+Which rules are missing or unclear in the instructions, so that it made these mistakes? Write 1 to 3
+short new rules that would have prevented them, stated generally (for every input, not only these).
+Do not repeat rules that are already there and do not copy the inputs or answers.
+Reply with only the new rules, one "- " line each, inside one ``` block."""
 
 _FENCED = re.compile(r"```([A-Za-z]*)\n?(.*?)```", re.S)
 _CHATTER = re.compile(r"^(sure|certainly|here is|here's|below is|this new instruction|these instructions|"
@@ -75,7 +80,7 @@ def extract_instructions(answer: str) -> str:
     blocks = []
     for lang, body in _FENCED.findall(answer):
         body = body.strip()
-        if lang.lower() in ("json", "python", "sql") or _is_json(body):
+        if _is_json(body) or lang.lower() in ("python", "sql"):  # an example, not instructions
             continue
         blocks.append(body)
     if blocks:
@@ -86,6 +91,18 @@ def extract_instructions(answer: str) -> str:
     text = _FENCED.sub("", answer)
     lines = [ln for ln in text.splitlines() if not _CHATTER.match(ln.strip()) and ln.strip() not in ("---", "***")]
     return "\n".join(lines).strip()
+
+
+def add_rules(instructions: str, rules: str) -> str:
+    """``instructions`` with the proposed rules appended, each as a "- " line, leaving
+    out the ones already there."""
+    have = {ln.strip().lstrip("-* ").strip().lower() for ln in instructions.splitlines()}
+    new = []
+    for ln in rules.splitlines():
+        rule = ln.strip().lstrip("-*0123456789.) ").strip()
+        if rule and rule.lower() not in have and rule.lower() not in {r.lower() for r in new}:
+            new.append(rule)
+    return instructions.rstrip() + "".join(f"\n- {r}" for r in new) if new else instructions
 
 
 def _is_json(text: str) -> bool:
@@ -108,13 +125,19 @@ def item_id(task: Task, ex: Example) -> str:
     return ex.source
 
 
+PROPOSALS = ("add-rules", "rewrite")
+
+
 class LadderAdapter:
     """gepa's ``GEPAAdapter`` for one task and model: a candidate is run as the
     ``optimized`` prompt rung and scored by the task's own metric."""
 
     def __init__(self, task: Task, model: Model, reflect: Callable[[str], str], folder, *, retrieve: int = 0,
-                 max_demos: int = 4, on_scored: Callable[[], None] | None = None):
+                 max_demos: int = 4, proposal: str = "add-rules", on_scored: Callable[[], None] | None = None):
+        if proposal not in PROPOSALS:
+            raise ConfigError(f"proposal={proposal!r}: use one of {', '.join(PROPOSALS)}.")
         self.task, self.model, self.reflect, self.retrieve, self.max_demos = task, model, reflect, retrieve, max_demos
+        self.proposal = proposal
         self.by_source = {item_id(task, ex): ex for ex in task.train}
         self.evals = JsonlLog(folder / "evals.jsonl")  # one line per (candidate, item) scored
         self.candidates = JsonlLog(folder / "candidates.jsonl")  # a candidate's prompt, then its scores
@@ -214,11 +237,15 @@ class LadderAdapter:
                 keep = [s for s in current if s not in failing]
                 new[comp] = json.dumps((keep + failing)[-self.max_demos:] if self.max_demos else [])
             else:
+                records = list(reflective_dataset[comp])
+                if self.proposal == "add-rules":  # only the mistakes: they are what the rules must fix
+                    records = [r for r in records if r["Feedback"] != "Correct."] or records
                 prompt = InstructionProposalSignature.prompt_renderer({
-                    "current_instruction_doc": candidate[comp],
-                    "dataset_with_feedback": list(reflective_dataset[comp]),
-                    "prompt_template": PROPOSAL_TEMPLATE})
+                    "current_instruction_doc": candidate[comp], "dataset_with_feedback": records,
+                    "prompt_template": ADD_RULES_TEMPLATE if self.proposal == "add-rules" else None})
                 text = extract_instructions(self.reflect(prompt))
+                if self.proposal == "add-rules":
+                    text = add_rules(candidate[comp], text)
                 new[comp] = text or candidate[comp]  # an empty proposal keeps the current text
         return new
 
@@ -291,11 +318,13 @@ class _Watch:
 
 def optimize(task: Task, model: Model, dev: Sequence[Example], *, proposer: Model | None = None, budget: int = 100,
              name: str | None = None, resume: bool = False, retrieve: int = 0, max_demos: int = 4,
-             minibatch: int = 3, seed: int = 0, progress: bool = True) -> Artifact:
+             minibatch: int = 3, seed: int = 0, proposal: str = "add-rules", progress: bool = True) -> Artifact:
     """Search instructions and demos for ``task`` on ``model``, scored on ``dev`` by the
     task's metric, within ``budget`` metric calls; return (and save) the best as an
     Artifact named ``name`` (default ``<task>-<model>``). ``resume`` continues a killed
-    or finished search of the same name (a bigger budget searches on)."""
+    or finished search of the same name (a bigger budget searches on). ``proposal``:
+    "add-rules" (the proposer writes the missing rules, appended) or "rewrite" (gepa's
+    prompt: the proposer rewrites the whole instructions)."""
     import gepa
 
     name = check_name(name or f"{task.name}-{model.name}".replace("/", "-").replace(":", "-"))
@@ -338,7 +367,7 @@ def optimize(task: Task, model: Model, dev: Sequence[Example], *, proposer: Mode
         earlier_wall_s = float(art.provenance.get("wall_s", 0.0))
     bar = Progress(f"optimize {name}", total=budget, enabled=progress, lines=True)
     reflect = Proposer(proposer, folder)
-    adapter = LadderAdapter(task, model, reflect, folder, retrieve=retrieve, max_demos=max_demos)
+    adapter = LadderAdapter(task, model, reflect, folder, retrieve=retrieve, max_demos=max_demos, proposal=proposal)
     watch = _Watch(adapter, art, bar, budget)
     art.provenance = {**art.provenance, "model": model.name, "proposer": proposer.name, "budget": budget,
                       "gepa": _gepa_version(), "started": art.provenance.get("started") or _utc(started)}
