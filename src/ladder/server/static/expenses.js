@@ -5,7 +5,7 @@
 import { api, ApiFailure, clear, colour, h, hbars, money, num, onResize, vbars } from "/static/common.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { meta: null, rows: [], totals: null, month: null, category: "", fresh: null, speech: null };
+const state = { meta: null, rows: [], totals: null, month: null, category: "", fresh: null, speech: null, showAll: false };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const monthName = (m) => `${MONTHS[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`;
 
@@ -69,9 +69,15 @@ function drawCharts() {
   clear(timeBox, periods.length ? vbars(periods, w2, 150, fmt) : h("p", { class: "muted small" }, "Nothing to draw."));
 }
 
+const PAGE = 200; // rows drawn at first; "Show all" draws the rest
+
 function drawTable() {
   const body = $("rows").tBodies[0];
-  const rows = [...state.rows].reverse(); // newest first
+  const all = [...state.rows].reverse(); // newest first
+  const rows = state.showAll ? all : all.slice(0, PAGE);
+  const more = $("more");
+  more.classList.toggle("hidden", rows.length === all.length);
+  more.textContent = `Show all ${all.length} expenses`;
   clear(body, rows.map((r) => h("tr", { dataset: { id: r.id }, class: r.id === state.fresh ? "fresh" : null },
     h("td", { class: "date" }, editable(r, "date")),
     h("td", { class: "num amount", dataset: { currency: r.currency } }, editable(r, "amount")),
@@ -254,6 +260,8 @@ async function speechAvailable() {
   }
 }
 
+const MAX_SECONDS = 60; // one spoken expense or question; the server refuses clips over its --max-audio-s
+
 function setupMic() {
   const mic = $("mic");
   if (!navigator.mediaDevices || !window.MediaRecorder) {
@@ -261,7 +269,7 @@ function setupMic() {
     mic.title = "Speech needs a secure page: open it as http://localhost or over https.";
     return;
   }
-  let recorder = null, chunks = [], started = 0, holding = false;
+  let recorder = null, chunks = [], started = 0, holding = false, timer = null;
   const start = async (e) => {
     e.preventDefault();
     if (state.speech === false) { hint("This server has no speech endpoint: type instead.", true); return; }
@@ -288,9 +296,16 @@ function setupMic() {
     started = performance.now();
     recorder.start();
     mic.classList.add("recording");
-    hint("Listening… release to send.");
+    const tick = () => {
+      const s = (performance.now() - started) / 1000;
+      hint(`Listening… ${s.toFixed(1)} s — release to send.`);
+      if (s >= MAX_SECONDS) stop(); // under the server's audio length cap
+    };
+    tick();
+    timer = setInterval(tick, 200);
   };
   const stop = () => {
+    clearInterval(timer);
     holding = false;
     mic.classList.remove("recording");
     if (recorder && recorder.state === "recording") recorder.stop();
@@ -327,9 +342,10 @@ async function transcribe(blob) {
 
 // -- start ---------------------------------------------------------------------------------
 $("say").addEventListener("submit", (e) => { e.preventDefault(); send($("text").value); });
-$("month").addEventListener("change", (e) => { state.month = e.target.value; load(); });
-$("category").addEventListener("change", (e) => { state.category = e.target.value; load(); });
+$("month").addEventListener("change", (e) => { state.month = e.target.value; state.showAll = false; load(); });
+$("category").addEventListener("change", (e) => { state.category = e.target.value; state.showAll = false; load(); });
 $("undo").addEventListener("click", undo);
+$("more").addEventListener("click", () => { state.showAll = true; drawTable(); });
 $("export").addEventListener("click", exportCsv);
 setupMic();
 load().then(() => {
