@@ -54,6 +54,7 @@ def test_record_correct_undo_and_ask_in_the_browser(serve, browser, screenshot):
     editor.send_keys("200", Keys.ENTER)
     wait_until(driver, lambda d: _cell(d, new_id, "amount") == "200", message="the table shows the corrected amount")
     assert Ledger(ledger).get(new_id)["amount"] == 200.0
+    assert driver.find_element(By.CSS_SELECTOR, "#reply .message").text == f"Corrected #{new_id}: amount → 200"
     # and another field in the table itself: the merchant
     driver.find_element(By.CSS_SELECTOR, f'#rows tr[data-id="{new_id}"] .value[data-field="merchant"]').click()
     editor = wait_for(driver, '#rows input[data-field="merchant"]')

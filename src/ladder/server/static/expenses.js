@@ -141,7 +141,11 @@ function editable(row, field, onSaved = rowChanged) {
 function rowChanged(expense, field) {
   state.fresh = expense.id;
   const card = document.querySelector(`#reply .expense[data-id="${expense.id}"]`);
-  if (card) card.replaceWith(expenseCard(expense, false, field));
+  if (card) {
+    card.replaceWith(expenseCard(expense, false, field));
+    const said = document.querySelector("#reply .message");  // the reply's sentence is out of date now
+    if (said) said.textContent = `Corrected #${expense.id}: ${field} → ${field === "amount" ? num(expense[field]) : expense[field] ?? "none"}`;
+  }
   load();
 }
 
