@@ -45,6 +45,9 @@ def serve(config: ServerConfig) -> None:
     from .app import create_app
 
     app = create_app(config)
+    base = f"http://{'[' + config.host + ']' if ':' in config.host else config.host}:{config.port}"
+    if config.apps:
+        print(f"the bookkeeping page: {base}/   the workbench: {base}/workbench   the API: {base}/v1", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, access_log=False, log_level="info",
                 timeout_graceful_shutdown=5)
 
