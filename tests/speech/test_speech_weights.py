@@ -10,7 +10,14 @@ import pytest
 
 from ladder.errors import ConfigError
 from ladder.models.parts import Parts
-from ladder.speech import SPEECH_MODELS, WHISPER_BASE, is_ready, list_speech_models, speech_model, whisper_dir
+from ladder.speech import (
+    SPEECH_MODELS,
+    WHISPER_BASE,
+    is_ready,
+    list_speech_models,
+    speech_model,
+    whisper_dir,
+)
 from ladder.speech.weights import _chunks
 
 

@@ -91,7 +91,12 @@ def mount(app, server, guarded) -> None:
             raise ApiError(400, "Only timestamp_granularities[]=segment is offered (word timestamps are not).",
                            "timestamp_granularities[]")
         temperature = _number(form, "temperature")
-        from ..speech.whisper import AudioTooLong, SpeechModelMissing, check_language, transcribe
+        from ..speech.whisper import (
+            AudioTooLong,
+            SpeechModelMissing,
+            check_language,
+            transcribe,
+        )
 
         try:
             language = check_language(_text(form, "language"))

@@ -14,6 +14,7 @@ PyAV load on the first transcription.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from ..errors import ConfigError
 from ..models import ModelInfo
 from .weights import WHISPER_BASE, WhisperWeights, is_ready, probe, whisper_dir
