@@ -71,6 +71,13 @@ def test_not_audio_is_a_clear_error(tmp_path):
         transcribe(tmp_path / "missing.wav")
 
 
+def test_language_codes_are_normalized():
+    from ladder.speech import check_language
+
+    assert [check_language(c) for c in (None, "EN", " ja ", "zh-TW", "zh_Hant", "yue")] == \
+        [None, "en", "ja", "zh", "zh", "yue"]
+
+
 def test_bad_options_are_refused_before_any_work(lunch_wav):
     with pytest.raises(ConfigError, match="Unknown language 'klingon'"):
         transcribe(lunch_wav, language="klingon")

@@ -69,10 +69,13 @@ class SpeechModelMissing(ConfigError):
 
 
 def check_language(language: str | None) -> str | None:
-    """A Whisper language code, normalized ("ZH " -> "zh"); None stays None (detect it)."""
+    """A Whisper language code, normalized ("ZH " -> "zh", a browser's "zh-TW" -> "zh");
+    None stays None (detect it)."""
     if language is None:
         return None
-    code = language.strip().lower()
+    code = language.strip().lower().replace("_", "-")
+    if code not in LANGUAGES:
+        code = code.split("-")[0]
     if code not in LANGUAGES:
         raise ConfigError(f"Unknown language {language!r}: give a Whisper language code such as en, zh, ja, "
                           "ko, fr, de, es (or none, to detect it).")
