@@ -126,6 +126,7 @@ def measure(direct, proxied, model: str, n: int, max_tokens: int, stream: bool) 
 def expenses_shadow(args) -> None:
     import json
 
+    from ladder.schema import validate
     from ladder.tasks import load_task
 
     task = load_task("expenses")
@@ -159,7 +160,19 @@ def expenses_shadow(args) -> None:
                                    env={**os.environ, "LADDER_HOME": home_px}, capture_output=True, text=True)
             print(table.stdout + table.stderr)
             report = json.loads(done.stdout)
-            print(json.dumps({k: report[k] for k in ("pairs", "agreement", "metric", "upstream", "student")}))
+            print(json.dumps({k: report[k] for k in ("pairs", "agreement", "fields", "metric", "upstream", "student")}))
+            gold = {json.dumps(ex.input, sort_keys=True): ex.expected for ex in items}
+            for side in ("upstream", "student"):  # each side against the task's gold labels
+                values, per = [], {}
+                for item in report["items"]:
+                    output, err = validate(task.schema, item[side])
+                    score = task.metric(item["input"], gold[json.dumps(item["input"], sort_keys=True)],
+                                        None if err else output)
+                    values.append(score.value)
+                    for k, v in score.fields.items():
+                        per.setdefault(k, []).append(v)
+                print(f"{side} vs gold: all fields {sum(values) / len(values):.1%}; "
+                      + ", ".join(f"{k} {sum(v) / len(v):.0%}" for k, v in per.items()))
 
 
 def main() -> None:

@@ -91,3 +91,13 @@ def test_shadow_returns_the_upstream_and_the_report_compares(servers, openai_cli
 def test_no_shadowed_calls_is_a_clear_error():
     with pytest.raises(ConfigError, match="--shadow"):
         shadow_report("nothing")
+
+
+def test_a_route_without_a_task_gets_the_clients_messages_as_they_are(servers, openai_client):
+    local = scripted(lambda messages: "local answer", "plain")
+    recorder, proxy, _ = servers({"big": scripted(extract, "big")}, local={"plain": local}, routes={"big": "plain"})
+    answer = openai_client(proxy).chat.completions.create(
+        model="big", messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content == "local answer" and answer.model == "big"
+    assert [m.content for m in local.requests[-1].messages] == ["Be brief.", "hi"]
+    assert recorder.bodies == []

@@ -11,6 +11,10 @@ them and measures, per pair, whether the student agrees with the upstream:
 - without one: 1 when the two answers are equal as JSON values (both parse), else when
   the texts are equal after trimming whitespace.
 
+An object task's metric also scores each field: the report gives the per-field
+agreement too (a student may match every date and amount and miss categories, which
+an all-fields score hides).
+
 Latency (the proxy's wall time per answer: mean, p50, p95) and tokens (mean prompt and
 completion tokens) are shown for both sides; student failures count as disagreement.
 """
@@ -41,17 +45,21 @@ def shadow_report(tag: str, *, since=None, task: str | Path | None = None, store
                           "`ladder serve --upstream ... --route UP=STUDENT --shadow` and send tagged requests "
                           "(X-Ladder-Tag or metadata tag) for UP.")
     loaded = _task(task or next((p["student"]["task"] for p in complete if p["student"]["task"]), None))
-    scores, items = [], []
+    scores, items, fields = [], [], {}
     for p in complete:
         up, st = p["upstream"], p["student"]
+        per_field: dict[str, float] = {}
         if st["status"] != 200:
             score, how = 0.0, f"student failed: {st['error']}"
         elif loaded is not None:
-            score, how = _task_score(loaded, up, st)
+            score, how, per_field = _task_score(loaded, up, st)
         else:
             score, how = _equal(up["response"], st["response"])
         scores.append(score)
-        items.append({"pair_id": up["pair_id"], "time": up["ts"], "agreement": score, "how": how,
+        for k, v in per_field.items():
+            fields.setdefault(k, []).append(v)
+        items.append({"pair_id": up["pair_id"], "time": up["ts"], "input": call_input(up["request"], up["metadata"]),
+                      "agreement": score, "fields": per_field, "how": how,
                       "upstream": up["response"], "student": st["response"]})
     sides = {}
     for side in ("upstream", "student"):
@@ -67,6 +75,7 @@ def shadow_report(tag: str, *, since=None, task: str | Path | None = None, store
             "completion_tokens_mean": round(sum(r["completion_tokens"] or 0 for r in ok) / len(ok), 1) if ok else None,
         }
     return {"tag": tag, "pairs": len(complete), "agreement": round(sum(scores) / len(scores), 4),
+            "fields": {k: round(sum(v) / len(v), 4) for k, v in fields.items()},  # per-field agreement
             "metric": f"task {loaded.name!r}: {loaded.metric.type}" if loaded is not None else "exact / JSON-equal",
             "upstream": sides["upstream"], "student": sides["student"], "items": items}
 
@@ -86,7 +95,7 @@ def _equal(a: str, b: str) -> tuple[float, str]:
         return float(a.strip() == b.strip()), "exact"
 
 
-def _task_score(task, up: dict, st: dict) -> tuple[float, str]:
+def _task_score(task, up: dict, st: dict) -> tuple[float, str, dict]:
     from ..schema import validate
 
     def parsed(text):
@@ -97,13 +106,13 @@ def _task_score(task, up: dict, st: dict) -> tuple[float, str]:
 
     reference, err = parsed(up["response"])
     if err:
-        return _equal(up["response"], st["response"])[0], "upstream answer outside the task schema: compared exactly"
+        return _equal(up["response"], st["response"])[0], "upstream answer outside the task schema: compared exactly", {}
     output, err = parsed(st["response"])
     if err:
-        return 0.0, f"student answer invalid: {err}"
+        return 0.0, f"student answer invalid: {err}", {}
     inp = call_input(up["request"], up["metadata"]) or {}
     score = task.metric(inp, reference, output)
-    return score.value, score.reason or task.metric.type
+    return score.value, score.reason or task.metric.type, dict(score.fields)
 
 
 def print_report(report: dict, echo) -> None:
@@ -113,6 +122,8 @@ def print_report(report: dict, echo) -> None:
 
     echo(f"shadow report, tag {report['tag']!r}: {report['pairs']} paired requests; agreement "
          f"{report['agreement']:.1%} ({report['metric']})")
+    if report.get("fields"):
+        echo("  per field: " + ", ".join(f"{k} {v:.0%}" for k, v in report["fields"].items()))
     up, st = report["upstream"], report["student"]
     table = Table("", f"upstream ({up['model']})", f"student ({st['model']})")
     fmt = (lambda v: "-" if v is None else f"{v:g}")

@@ -181,7 +181,7 @@ class Proxy:
         the stream ended; the others are parsed and rewritten (``_rewrite``)."""
         restorers, parts, payloads, first = {}, [], [], None
         session = ctx.session if ctx.session and ctx.session.count else None
-        buffer, done = b"", False
+        buffer, done, logged = b"", False, False
         try:
             async for raw in resp.aiter_bytes():
                 buffer += raw
@@ -214,6 +214,7 @@ class Proxy:
                     yield ("data: " + json.dumps({"object": "chat.completion.chunk", "choices": [
                         {"index": index, "delta": {"content": rest}, "finish_reason": None}]},
                         ensure_ascii=False) + "\n\n").encode()
+            logged = self._log_stream(ex, ctx, payloads, parts, first)  # logged before the client sees the end
             yield b"data: [DONE]\n\n"
         except Exception as e:  # the 200 went out: an error event, as OpenAI does
             ex.status, ex.error = 502, f"{type(e).__name__}: {e}"
@@ -221,19 +222,25 @@ class Proxy:
                                                     code="upstream_error")) + "\n\n").encode()
         finally:
             await resp.aclose()
-            now = time.perf_counter()
-            for data in payloads:  # the passed-through events, read for the log now
-                with contextlib.suppress(ValueError):
-                    chunk = json.loads(data)
-                    _usage_into(ex, chunk.get("usage"))
-                    for choice in chunk.get("choices") or []:
-                        piece = (choice.get("delta") or {}).get("content")
-                        if piece and choice.get("index", 0) == 0:
-                            parts.append(piece)
-            ex.latency_ms = (now - ctx.start) * 1000
-            ex.ttft_ms = ((first or now) - ctx.start) * 1000
-            ex.response = "".join(parts)
-            self._log(ex, ctx)
+            if not logged:  # broken off, or the client went away
+                self._log_stream(ex, ctx, payloads, parts, first)
+
+    def _log_stream(self, ex: Exchange, ctx: Context, payloads: list, parts: list, first) -> bool:
+        now = time.perf_counter()
+        for data in payloads:  # the passed-through events, read for the log now
+            with contextlib.suppress(ValueError):
+                chunk = json.loads(data)
+                _usage_into(ex, chunk.get("usage"))
+                for choice in chunk.get("choices") or []:
+                    piece = (choice.get("delta") or {}).get("content")
+                    if piece and choice.get("index", 0) == 0:
+                        parts.append(piece)
+        payloads.clear()
+        ex.latency_ms = (now - ctx.start) * 1000
+        ex.ttft_ms = ((first or now) - ctx.start) * 1000
+        ex.response = "".join(parts)
+        self._log(ex, ctx)
+        return True
 
     def _rewrite(self, data: bytes, ex: Exchange, session, restorers: dict, want_usage: bool,
                  parts: list) -> bytes | None:
