@@ -65,7 +65,8 @@ It made these mistakes (the input, its answer, and feedback with the correct ans
 
 Which rules are missing or unclear in the instructions, so that it made these mistakes? Write 1 to 3
 short new rules that would have prevented them, stated generally (for every input, not only these).
-Do not repeat rules that are already there and do not copy the inputs or answers.
+Write each rule as an order to the assistant, e.g. "- When the text says ..., answer ...", not as a
+remark about the instructions. Do not repeat rules that are already there.
 Reply with only the new rules, one "- " line each, inside one ``` block."""
 
 _FENCED = re.compile(r"```([A-Za-z]*)\n?(.*?)```", re.S)
