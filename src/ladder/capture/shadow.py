@@ -15,8 +15,12 @@ An object task's metric also scores each field: the report gives the per-field
 agreement too (a student may match every date and amount and miss categories, which
 an all-fields score hides).
 
-Latency (the proxy's wall time per answer: mean, p50, p95) and tokens (mean prompt and
-completion tokens) are shown for both sides; student failures count as disagreement.
+Latency (mean, p50, p95) and tokens (mean prompt and completion tokens) are shown for
+both sides; student failures count as disagreement. The upstream's latency is the proxy's
+wall time from the request's arrival; the student's is its own answer's, from the moment
+its turn came (shadow answers run one at a time in the background, and the wait behind
+earlier ones is the shadow's artefact, not the student's latency). On one machine the
+two sides share its CPU while they overlap; against a remote upstream they do not.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ mounted before the local route, and the first route registered wins):
       ├── model in --route, no --shadow ──> the local student (chat.chat) ──> answer
       ├── model in --route, --shadow ────> upstream, answer returned; the student
       │                                     answers the same request in the background
+      │                                     (one at a time; skipped when --max-queue behind)
       └── otherwise ──────────────────────> upstream (retries, SSE relayed line by line)
     answer ── placeholders restored (streaming: StreamRestorer per choice) ──> client
     each answer ──> capture store (exchanges: tag, metadata, request, answer, tokens,
@@ -98,6 +99,7 @@ class Proxy:
                               f"--model {missing[0]} (ladder serve adds route targets itself).")
         self.store = get_store()
         self.shadows: set[asyncio.Task] = set()  # background student answers (--shadow)
+        self.shadow_locks: dict[str, asyncio.Lock] = {}  # local model -> one shadow answer at a time
 
     # -- the route -----------------------------------------------------------------
     async def chat(self, request: Request):
@@ -124,12 +126,21 @@ class Proxy:
         local = self.config.routes.get(model)
         if local and not self.config.shadow:
             return await self.student(sent, local, ctx, request)
-        if local:
+        if local and len(self.shadows) < self.config.max_queue:  # a student far behind is not asked
             ctx.pair_id = uuid.uuid4().hex
-            task = asyncio.create_task(self.student(sent, local, replace(ctx), None))
+            task = asyncio.create_task(self.shadow(sent, local, replace(ctx)))
             self.shadows.add(task)
             task.add_done_callback(self.shadows.discard)
         return await self.forward(sent, ctx)
+
+    async def shadow(self, sent: dict, local: str, ctx: Context) -> None:
+        """The student's answer to a shadowed request, logged beside the upstream's. One at a
+        time per student, its clock started when its turn comes: the latency compared is the
+        student's own, not the wait behind earlier shadow answers (the client moved on)."""
+        lock = self.shadow_locks.setdefault(local, asyncio.Lock())
+        async with lock:
+            ctx.start = time.perf_counter()
+            await self.student(sent, local, ctx, None)
 
     # -- upstream --------------------------------------------------------------------
     async def forward(self, sent: dict, ctx: Context):
