@@ -52,3 +52,10 @@ def test_new_rules_are_appended_once():
                              "- amounts are numbers.")
     assert got == current + "\n- Yesterday is today minus one day.\n- Amounts are numbers."
     assert add_rules(current, "") == current and add_rules(current, current) == current
+
+
+def test_at_most_three_rules_are_added():
+    from ladder.optimize.search import add_rules
+
+    got = add_rules("Rules:", "\n".join(f"- rule {i}" for i in range(20)))
+    assert got == "Rules:\n- rule 0\n- rule 1\n- rule 2"

@@ -94,15 +94,18 @@ def extract_instructions(answer: str) -> str:
     return "\n".join(lines).strip()
 
 
-def add_rules(instructions: str, rules: str) -> str:
-    """``instructions`` with the proposed rules appended, each as a "- " line, leaving
-    out the ones already there."""
+def add_rules(instructions: str, rules: str, most: int = 3) -> str:
+    """``instructions`` with the first ``most`` proposed rules appended, each as a "- "
+    line, leaving out the ones already there (a small proposer may repeat itself until
+    max_tokens: qwen2.5-coder-1.5b wrote 20 near-identical lines)."""
     have = {ln.strip().lstrip("-* ").strip().lower() for ln in instructions.splitlines()}
     new = []
     for ln in rules.splitlines():
         rule = ln.strip().lstrip("-*0123456789.) ").strip()
         if rule and rule.lower() not in have and rule.lower() not in {r.lower() for r in new}:
             new.append(rule)
+        if len(new) == most:
+            break
     return instructions.rstrip() + "".join(f"\n- {r}" for r in new) if new else instructions
 
 
