@@ -20,9 +20,9 @@ VAR_PREFIX = "input."
 
 
 def tag_of(headers, metadata: dict) -> str | None:
-    tag = headers.get("x-ladder-tag") if headers is not None else None
-    tag = tag or metadata.get("tag") or metadata.get("ladder_tag")
-    return str(tag).strip() or None if tag else None
+    tag = (headers.get("x-ladder-tag") if headers is not None else None) or metadata.get("tag")
+    tag = str(tag).strip() if tag else ""
+    return tag or None
 
 
 def message_text(message: dict) -> str:
