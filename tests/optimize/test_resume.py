@@ -39,6 +39,10 @@ def test_resume_after_a_kill_keeps_the_candidates_scored(shout_task):
     folder = artifact_dir("shout-r")
     scored = [json.loads(line) for line in (folder / "evals.jsonl").read_text().splitlines()]
     assert len(scored) == 19  # every finished item was written as it finished
+    from ladder.optimize import load_artifact
+
+    killed = load_artifact("shout-r")  # the best so far, and what it cost, survive the kill
+    assert not killed.complete and killed.dev_score is not None and killed.provenance["metric_calls"] >= 6
     with pytest.raises(ConfigError, match="--resume"):
         optimize(shout_task, keyword_model(), dev, proposer=proposer_model(), budget=40, name="shout-r",
                  progress=False)

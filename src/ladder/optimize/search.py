@@ -299,7 +299,14 @@ class _Watch:
 
     def on_budget_updated(self, event) -> None:
         self.used, self.pending = event["metric_calls_used"], 0
+        # the cost so far, kept with the artifact: a killed search still reports what it spent
+        self.art.provenance.update(metric_calls=self.used, wall_s=self.wall_s())
+        if self.art.dev_score is not None:
+            self.art.save()
         self.bar.update(min(self.used, self.budget), postfix=self.postfix())
+
+    def wall_s(self) -> float:
+        return round(self.earlier_wall_s + time.time() - self.started, 1)
 
     def on_valset_evaluated(self, event) -> None:
         cand, score = event["candidate"], float(event["average_score"])
@@ -315,7 +322,7 @@ class _Watch:
             self.art.demos = [{"input": ex.input, "expected": ex.expected, "source": item_id(self.adapter.task, ex)}
                               for ex in self.adapter.demos(cand)]
             self.art.dev_score = score
-            self.art.provenance["wall_s"] = round(self.earlier_wall_s + time.time() - self.started, 1)
+            self.art.provenance["wall_s"] = self.wall_s()
             self.art.save()
         self.bar.update(min(self.used, self.budget), postfix=self.postfix())
 
