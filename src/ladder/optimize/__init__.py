@@ -12,8 +12,8 @@ split, scored by the task's own metric, and keep the result as a rung.
 
 Why gepa (and not a search written here, nor DSPy's optimizers): gepa's reflective
 evolution is the method the issue asks for (a proposer model reads the failures and
-rewrites the instructions; a Pareto front over dev items keeps candidates that win
-on different items), it is a small, maintained, dependency-light package, and its one
+changes the instructions; a minibatch test then the dev set decide; a Pareto front over
+dev items keeps candidates that win on different items), it is a small, maintained, dependency-light package, and its one
 integration point, ``GEPAAdapter`` (evaluate, make_reflective_dataset,
 propose_new_texts), lets our own rung produce every prediction, so what was measured on
 dev is exactly what the rung runs later. DSPy's MIPROv2/GEPA would need our prompts
@@ -23,9 +23,14 @@ between iterations; we add per-item score and proposer-answer logs on top, so a 
 mid-iteration loses no model call either.
 
 Trade-offs: demos are a fixed set (searched by swapping in failing training items, a
-rule, not a model), optionally followed by retrieved examples (``retrieve``); the
-budget counts every scored item, so a small dev subset (``--limit``) buys more
-iterations but a noisier dev score — the test split is the judge.
+rule, not a model), optionally followed by retrieved examples (``retrieve``). By
+default the proposer only adds rules (``proposal="add-rules"``): a 1.5B proposer asked
+for a whole rewrite gave the instructions back or replaced them with a JSON example;
+gepa's full rewrite stays available for a strong proposer. The budget counts every
+scored item, so a small dev subset (``--limit``) buys more iterations but a noisier
+dev score — the test split is the judge. Measured on expenses with the 0.5B model and
+the 1.5B proposer (bench/bench_optimize.py): no proposal beat the starting prompt in
+203 metric calls; the proposer's rules are the limit, not the search.
 """
 
 from .artifact import Artifact, artifact_dir, list_artifacts, load_artifact
