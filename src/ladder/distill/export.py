@@ -274,9 +274,13 @@ def export_student(result, name: str, system: str, *, register: bool = True,
                  paths["vllm_serve"])
     if method == "lora" and base.gguf:
         cfg = _base_config(result.adapter)
-        adapter_gguf = lora_to_gguf(result.adapter, out / "adapter.gguf", cfg)
-        paths["adapter_gguf"] = str(adapter_gguf)
-        paths["modelfile"] = str(write_modelfile(out, base.gguf, adapter_gguf, base.chat_format, system, notes))
+        if cfg.get("model_type") in ARCHES or not merged_gguf:  # else (e.g. qwen2) the merged GGUF serves it
+            adapter_gguf = lora_to_gguf(result.adapter, out / "adapter.gguf", cfg)
+            paths["adapter_gguf"] = str(adapter_gguf)
+            paths["modelfile"] = str(write_modelfile(out, base.gguf, adapter_gguf, base.chat_format, system, notes))
+        else:
+            paths["adapter_gguf_skipped"] = (f"no GGUF LoRA for {cfg.get('model_type')!r} (ours supports "
+                                             f"{sorted(ARCHES)}); the merged GGUF is the served student")
     if merged or merged_gguf or method in ("dora", "ia3"):
         merged_dir = export_merged(result.adapter, out / "merged", base.source) if method != "full" else result.adapter
         paths["merged"] = str(merged_dir)
