@@ -60,6 +60,9 @@ class TaskSpec(BaseModel):
     # A Python file defining ``validate(input, output) -> list[str]``: task rules beyond
     # the schema (the self-check rung feeds these problems back to the model).
     validators: str | None = None
+    # The student base `ladder distill` trains when --student is not given (measured per task:
+    # qwen2.5-coder-0.5b for SQL, bench/RESULTS.md); None: the TrainConfig default (gemma3-270m).
+    student: str | None = None
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Task:
         props = self.schema.get("properties") if self.schema.get("type") == "object" else None
         # top-level keys of an object answer; [] for a string, number, boolean or array answer
         self.output_fields: list[str] = list(props) if isinstance(props, dict) else []
+        self.student: str | None = spec.student
         self.metric = build_metric(spec.metric, MetricContext(schema=self.schema, root=root, where=where))
         self._splits: dict[str, list[Example]] = {}
         self._validate = _load_validator(root / spec.validators) if spec.validators else None

@@ -91,3 +91,26 @@ def test_the_teacher_rung_is_given_else_resumed_else_the_climbs_best_else_the_de
     labels.write_text(json.dumps({"input": {}, "teacher": {"model": "qwen2.5-coder-1.5b", "rung": "cot"}}) + "\n")
     assert teacher_rung(SQL, "qwen2.5-coder-1.5b", None, labels)[0] == "cot"  # resumed: never mixed
     assert best_rung(SQL.name, "gemma3-270m") is None
+
+
+def test_the_task_file_names_its_student_base_and_distill_trains_it(tmp_path):
+    """`student:` in a task file is the base `ladder distill` trains without --student (the
+    bundled ledger-sql task: qwen2.5-coder-0.5b, chosen by measurement); --student still wins."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from ladder.cli import cli
+
+    assert SQL.student == "qwen2.5-coder-0.5b" and load_task("expenses").student is None
+    task_dir = tmp_path / "task"
+    shutil.copytree(SQL.root, task_dir)
+    yaml = task_dir / "task.yaml"
+    yaml.write_text(yaml.read_text().replace("student: qwen2.5-coder-0.5b", "student: no-such-base")
+                    .replace("db: ../ledger/seed.sql", f"db: {(SQL.root / '../ledger/seed.sql').resolve()}"))
+    r = CliRunner().invoke(cli, ["distill", "--task", str(yaml), "--source", "gold", "--no-eval",
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code != 0 and "Unknown student base 'no-such-base'" in r.output, r.output
+    r = CliRunner().invoke(cli, ["distill", "--task", str(yaml), "--source", "gold", "--no-eval",
+                                 "--student", "another-missing-base", "--out", str(tmp_path / "out2")])
+    assert "Unknown student base 'another-missing-base'" in r.output, r.output

@@ -29,7 +29,9 @@ def _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, de
 
 
 _train_options = [
-    click.option("--student", "base", default=None, help="Student base: gemma3-270m (default), smollm2, a .gguf or an HF dir."),
+    click.option("--student", "base", default=None,
+                 help="Student base: gemma3-270m (default; `ladder distill` takes the task file's `student:` first), "
+                      "smollm2, qwen2.5-coder-0.5b, a .gguf or an HF dir."),
     click.option("--method", type=click.Choice(["lora", "dora", "ia3", "full"]), default=None,
                  help="PEFT method (default lora; dora/ia3 export merged weights, not a GGUF LoRA)."),
     click.option("--epochs", type=int, default=None, help="Epochs (default 3)."),
@@ -101,8 +103,9 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
     from ..tasks import load_task
     from ..distill.recipe import distill as run, label_notes
 
-    config = _config(base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
-    done = run(load_task(task_name), teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
+    task = load_task(task_name)
+    config = _config(base or task.student, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
+    done = run(task, teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
                config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
                min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, jobs=jobs, evaluate_after=not no_eval)
     for line in label_notes(done.labels):  # kept/rejected, why, accuracy vs gold, synthetic inputs
