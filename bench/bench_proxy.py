@@ -33,14 +33,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-import httpx
+import _serve  # bench/_serve.py: `python bench/bench_proxy.py` puts bench/ on sys.path
 import openai
 
 PROMPTS = ["Name a fruit.", "What is 2 + 3?", "Say hello in French.", "Give a color.", "Name a planet.",
@@ -49,34 +48,9 @@ PROMPTS = ["Name a fruit.", "What is 2 + 3?", "Say hello in French.", "Give a co
            "Name a vegetable.", "Write one word about rain.", "Name a month with 30 days."]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
 def serve(*args, home: str):
-    port = free_port()
-    env = {**os.environ, "LADDER_HOME": home}
-    proc = subprocess.Popen([sys.executable, "-m", "ladder.cli", "serve", "--port", str(port), *args],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"ladder serve {' '.join(args)} exited with {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("ladder serve did not start in 180 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    """``ladder serve ARGS`` with its own data dir (bench/_serve.py)."""
+    return _serve.serve(*args, env={"LADDER_HOME": home})
 
 
 @contextlib.contextmanager

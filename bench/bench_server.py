@@ -19,38 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 
+import _serve  # bench/_serve.py: `python bench/bench_server.py` puts bench/ on sys.path
 import httpx
 import openai
 
 from ladder.models import get_model
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(model: str, max_queue: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ladder.cli", "serve", "--model", model, "--port", str(port),
-                             "--max-queue", str(max_queue)], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start")
 
 
 def prefix(model, target_tokens: int, tag: str) -> str:
@@ -173,8 +149,7 @@ def main() -> None:
     if "overhead" in parts:
         bench_overhead(local, args.model, 4 * args.repeats + 1)
     for max_queue in (args.clients, 16) if parts & {"prefix", "load"} else ():
-        proc, url = start_server(args.model, max_queue)
-        try:
+        with _serve.serve("--model", args.model, "--max-queue", str(max_queue), timeout_s=120) as url:
             client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=300)
             if max_queue == args.clients and "prefix" in parts:
                 bench_prefix(client, local, args.model, args.repeats)
@@ -184,9 +159,6 @@ def main() -> None:
             print(f"[load] {args.clients} clients x {args.requests} requests, --max-queue {max_queue}: "
                   f"{r['ok']} ok, {r['429']} documented 429s, {r['failed']} failed; {r['rps']:.2f} req/s; "
                   f"latency p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s; {r['seconds']:.0f} s", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(30)
 
 
 if __name__ == "__main__":

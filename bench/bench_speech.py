@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _serve  # bench/_serve.py: `python bench/bench_speech.py` puts bench/ on sys.path
 import httpx
 
 from ladder.speech import transcribe
@@ -79,46 +78,23 @@ def rtf(clips: list[Path], repeats: int) -> None:
           f"1 thread takes {m1 / m2:.2f}x as long as 2\n", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(home: Path, model: str, rung: str | None, threads: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "ladder.cli", "serve", "--app", "expenses", "--model", model, "--port", str(port),
-           "--ledger", str(home / "ledger.db"), *(["--rung", rung] if rung else [])]
-    from ladder.models import weights_dir
-
-    # a fresh data dir (ledger, log, no climb picks), but the weights already assembled here
-    env = {**os.environ, "LADDER_HOME": str(home), "LADDER_WEIGHTS": str(weights_dir()),
-           "LADDER_THREADS": str(threads)}  # Whisper's and the chat model's threads
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start")
-
-
 def spoken_row(clip: Path, model: str, rung: str | None, repeats: int, threads: int) -> None:
     from ladder.apps.expenses import Ledger
+    from ladder.models import weights_dir
 
     dur = transcribe(clip).duration_s
     print(f"## 2. Spoken expense -> recorded row ({dur:.2f} s clip; `ladder serve --app expenses --model {model}"
           f"{' --rung ' + rung if rung else ''}`, LADDER_THREADS={threads})\n")
     home = Path(tempfile.mkdtemp(prefix="bench-speech-"))
-    proc, url = start_server(home, model, rung, threads)
     audio = clip.read_bytes()
     rows = []
+    # a fresh data dir (ledger, log, no climb picks), but the weights already assembled here;
+    # LADDER_THREADS: Whisper's and the chat model's threads
+    env = {"LADDER_HOME": str(home), "LADDER_WEIGHTS": str(weights_dir()), "LADDER_THREADS": str(threads)}
     try:
-        with httpx.Client(base_url=url, timeout=300) as client:
+        with _serve.serve("--app", "expenses", "--model", model, "--ledger", str(home / "ledger.db"),
+                          *(["--rung", rung] if rung else []), env=env) as url, \
+                httpx.Client(base_url=url, timeout=300) as client:
             for i in range(repeats + 1):
                 start = time.perf_counter()  # the end of speech: the client has the whole clip
                 r = client.post("/v1/audio/transcriptions", files={"file": ("memo.wav", audio, "audio/wav")},
@@ -132,8 +108,6 @@ def spoken_row(clip: Path, model: str, rung: str | None, repeats: int, threads: 
                 rows.append((i == 0, heard - start, done - heard, done - start, text, reply.get("expense"), ok))
         ledger = Ledger(home / "ledger.db").rows()
     finally:
-        proc.terminate()
-        proc.wait(30)
         shutil.rmtree(home, ignore_errors=True)
     print("| request | speech -> text s | text -> row s | end of speech -> row s | text | row |")
     print("|---|---|---|---|---|---|")
