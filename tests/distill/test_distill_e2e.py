@@ -37,6 +37,9 @@ def test_distill_labels_trains_exports_registers_and_reports(tmp_path):
     done = json.loads((out / "distill.json").read_text(encoding="utf-8"))
     assert done["student"] == "tiny-expenses-student"
     assert done["labels"]["labelled"] == 4
+    exported = json.loads((out / "student" / "export.json").read_text(encoding="utf-8"))
+    assert (out / "student" / "student.q8_0.gguf").is_file() and "merged" not in exported
+    assert not (out / "student" / "merged").exists()  # the GGUF serves it; no 0.5 GB of f32 weights kept
     savings = json.loads((out / "savings.json").read_text(encoding="utf-8"))
     assert savings["teacher"]["items_per_s"] > 0 and savings["student"]["items_per_s"] > 0
     text = (out / "savings.md").read_text(encoding="utf-8")

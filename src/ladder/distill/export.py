@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -258,7 +259,8 @@ def export_student(result, name: str, system: str, *, register: bool = True,
     - ``adapter/``              PEFT adapter (from training); ``vllm_serve``: the line serving it
     - ``adapter.gguf``          GGUF LoRA for llama.cpp (LoRA only)
     - ``Modelfile``             Ollama: base GGUF + adapter
-    - ``merged/`` (merged=True) HF weights; ``student.<type>.gguf`` with merged_gguf=f16|q8_0
+    - ``student.<type>.gguf`` with merged_gguf=f16|q8_0: base + adapter merged into one GGUF
+    - ``merged/`` HF weights: with merged=True, or when they are what serves (DoRA/IA3, no GGUF)
     and registers ``name`` (llama.cpp backend: base GGUF + LoRA; else the HF backend).
     """
     from ..models import register_model
@@ -286,6 +288,9 @@ def export_student(result, name: str, system: str, *, register: bool = True,
         paths["merged"] = str(merged_dir)
         if merged_gguf:
             paths["merged_gguf"] = str(merged_to_gguf(merged_dir, out / f"student.{merged_gguf}.gguf", merged_gguf))
+            if not merged and method != "full":  # the GGUF serves it; the f32 weights (1 GB for
+                shutil.rmtree(merged_dir)          # Gemma 270M) only cost disk: export_merged remakes them
+                del paths["merged"]
     if method == "full":
         paths["merged"] = str(result.adapter)
     if register:
