@@ -33,6 +33,33 @@ def test_validators_catch_wrong_answers():
     assert task.check(inp, {**good, "category": "snacks"})  # schema error comes first
 
 
+@pytest.mark.parametrize("text, field, wrong, meant", [
+    ("昨天午餐吃拉麵 180", "date", "2026-03-02", "2026-03-01"),         # 昨天: today - 1
+    ("一昨日 ランチ 1200円", "date", "2026-03-01", "2026-02-28"),       # not the 昨日 inside it
+    ("Paid 2,350 yen for a bento on 2/14", "date", "2026-03-02", "2026-02-14"),
+    ("taxi home 15", "date", "2026-03-01", "2026-03-02"),              # no day named: today
+    ("Paid 2,350 yen for a bento", "currency", "TWD", "JPY"),
+    ("メモ：38900台湾ドル 部屋代", "currency", "USD", "TWD"),          # 台湾ドル, not the ドル of USD
+    ("午餐 180 元", "currency", "CNY", "TWD"),                        # 元: default_currency
+])
+def test_validators_name_the_date_and_currency_the_text_means(text, field, wrong, meant):
+    task = load_task("expenses")
+    inp = {"text": text, "today": "2026-03-02", "default_currency": "TWD"}
+    out = {"date": "2026-03-02", "amount": 180, "currency": "TWD", "category": "food", "merchant": None}
+    problems = [p for p in task.check(inp, {**out, field: wrong}) if p.startswith(field)]
+    assert len(problems) == 1 and problems[0].endswith(f"so the {field} is {meant}"), problems
+    assert not [p for p in task.check(inp, {**out, field: meant}) if p.startswith(field)]
+
+
+@pytest.mark.parametrize("text", ["last Friday taxi 15", "上週三 午餐 180", "3 days ago dinner 40",
+                                  "dinner 40 on 3/1, paid 4/1"])
+def test_the_date_rule_is_silent_when_the_text_is_not_plain(text):
+    task = load_task("expenses")
+    inp = {"text": text, "today": "2026-03-02", "default_currency": "TWD"}
+    out = {"date": "2026-01-15", "amount": 15, "currency": "TWD", "category": "food", "merchant": None}
+    assert not [p for p in task.check(inp, out) if "not what the text means" in p]
+
+
 def write_task(tmp_path, extra="", data_line=None):
     (tmp_path / "schema.json").write_text(json.dumps({
         "type": "object", "properties": {"label": {"enum": ["a", "b"]}},
