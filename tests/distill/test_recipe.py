@@ -4,7 +4,7 @@ report and the CLI print. (Training and export have their own tests.)"""
 
 import json
 
-from ladder.distill.recipe import label_notes, teacher_labels
+from ladder.distill.recipe import label_notes, resume_training, teacher_labels
 from ladder.distill.teacher import read_labels
 from ladder.models import ScriptedModel
 from ladder.tasks import load_task
@@ -114,3 +114,16 @@ def test_the_task_file_names_its_student_base_and_distill_trains_it(tmp_path):
     r = CliRunner().invoke(cli, ["distill", "--task", str(yaml), "--source", "gold", "--no-eval",
                                  "--student", "another-missing-base", "--out", str(tmp_path / "out2")])
     assert "Unknown student base 'another-missing-base'" in r.output, r.output
+
+
+def test_training_resumes_only_a_checkpoint_of_the_same_rows(tmp_path, capsys):
+    student = tmp_path / "student"
+    rows, dev = [{"messages": [{"role": "user", "content": "a"}]}], []
+    assert resume_training(student, rows, dev) is False  # nothing to resume
+    ckpt = student / "checkpoint" / "last.pt"
+    ckpt.parent.mkdir(parents=True)
+    ckpt.write_bytes(b"a killed run")
+    assert resume_training(student, rows, dev) is True  # same rows: continue it
+    more = rows + [{"messages": [{"role": "user", "content": "b"}]}]  # e.g. --recheck relabelled some
+    assert resume_training(student, more, dev) is False and not ckpt.exists()
+    assert "training data changed" in capsys.readouterr().out

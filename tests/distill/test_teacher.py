@@ -147,6 +147,28 @@ def test_agreement_filter_rejects_unstable_teacher(tmp_path):
 
 
 
+def test_recheck_labels_again_only_what_the_current_validators_reject(tmp_path):
+    import datetime
+
+    from ladder.models import ScriptedModel
+
+    out = tmp_path / "labels.jsonl"
+    good, stale = ITEMS[0], ITEMS[1]
+    wrong = {**stale.expected, "date": str(datetime.date.fromisoformat(stale.expected["date"]) - datetime.timedelta(3))}
+    assert TASK.check(stale.input, wrong)  # what an older validators.py let through
+    out.write_text("".join(json.dumps({"input": ex.input, "expected": a, "kept": True, "answer": a}) + "\n"
+                           for ex, a in ((good, good.expected), (stale, wrong))), encoding="utf-8")
+    asked = []
+    teacher = ScriptedModel(lambda m: asked.append(m) or dict(stale.expected))
+    plain = label(TASK, [good.input, stale.input], teacher, "zero-shot", out, progress=False)
+    assert plain.skipped_existing == 2 and not asked  # a plain resume trusts the file
+    stats = label(TASK, [good.input, stale.input], teacher, "zero-shot", out, progress=False, recheck=True)
+    assert stats.rechecked == 1 and len(asked) == 1 and stale.input["text"] in asked[0][-1].content
+    records = read_labels(out)
+    assert [r["input"] for r in records] == [good.input, stale.input]
+    assert all(r["kept"] for r in records) and records[1]["expected"] == stale.expected
+
+
 # -- filters by the task's own rules and metric; accuracy against gold (report only) -------
 
 class TwoVoiceTeacher(ScriptedModel):

@@ -81,12 +81,15 @@ def train_options(f):
               help="With --synthetic: seed inputs from the pool shown per request (another sample each time).")
 @click.option("--jobs", "-j", "--concurrency", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Teacher inputs labelled at once (remote teachers); the labels equal a sequential run's.")
+@click.option("--recheck", is_flag=True,
+              help="Run the current validators over the labels already in --out and label again the ones they "
+                   "reject (after improving validators.py).")
 @click.option("--name", default=None, help="Register the student under this name (default <task>-student[-gold]).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default <data dir>/students/<name>).")
 @click.option("--no-eval", is_flag=True, help="Skip the savings report.")
 @train_options
 def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consistency_n, agree, min_agreement, synthetic,
-            seeds, jobs, name, out, no_eval,
+            seeds, jobs, recheck, name, out, no_eval,
             base, method, epochs, batch_size, r, lr, max_steps, preset, seed, device, resume):
     """Teacher labels -> LoRA student -> GGUF export -> savings report, in one command.
 
@@ -97,6 +100,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
       ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --jobs 8
       ladder distill --task expenses --student gemma3-270m --preset quick
       ladder distill --task expenses --resume                          # after Ctrl-C / a kill
+      ladder distill --task expenses --recheck --out new-student       # validators.py improved: relabel what it rejects
       ladder distill --task ledger-sql --teacher qwen2.5-coder-1.5b --agree 2   # runs, returns rows, 2 agree
       ladder distill --task expenses --teacher qwen2.5-coder-1.5b --synthetic 300 --seeds 8
     """
@@ -107,7 +111,8 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
     config = _config(base or task.student, method, epochs, batch_size, r, lr, max_steps, preset, seed, device)
     done = run(task, teacher=teacher, rung=rung, source=source, inputs=inputs, out=out,
                config=config, limit=limit, test_limit=test_limit, consistency_n=consistency_n, name=name, resume=resume, agree=agree,
-               min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, jobs=jobs, evaluate_after=not no_eval)
+               min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, jobs=jobs, evaluate_after=not no_eval,
+               recheck=recheck)
     for line in label_notes(done.labels):  # kept/rejected, why, accuracy vs gold, synthetic inputs
         click.echo(line)
     click.echo(f"Student registered as {done.student!r} (try: ladder prompt --model {done.student} ...)")

@@ -13,11 +13,13 @@
 
 With ``source="gold"`` the label step is skipped and the student learns the task's
 own labels (plain fine-tuning), registered as "<task>-student-gold".
-Every step writes into ``out`` and is skipped or resumed on a rerun with ``resume``.
+Every step writes into ``out`` and is skipped or resumed on a rerun: labels already in
+the file are not asked again, a training checkpoint of the same rows continues.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -72,14 +74,16 @@ def distill(task: Task, *, teacher: str = DEFAULT_TEACHER, rung: str | None = No
             config: TrainConfig | None = None, limit: int | None = None, test_limit: int | None = 60,
             consistency_n: int = 10, name: str | None = None, resume: bool = False, agree: int = 1,
             min_agreement: float = 1.0, synthetic: int = 0, seeds: int = 8, jobs: int = 1,
-            evaluate_after: bool = True, progress: bool = True) -> DistillResult:
+            evaluate_after: bool = True, progress: bool = True, recheck: bool = False) -> DistillResult:
     """Distill a teacher pipeline into a small student: label, build SFT data, train, export, compare.
 
-    Each step writes into ``out``; with ``resume`` a rerun skips or resumes finished steps.
+    Each step writes into ``out``; a rerun skips or resumes finished steps (``resume``, the
+    CLI's --resume, says so; it is what a rerun does anyway).
     ``source="gold"`` skips labelling and fine-tunes on the task's own labels.
     ``rung=None`` picks the teacher pipeline by ``teacher_rung``.
     ``synthetic=N`` adds N teacher-written inputs (``seeds`` seed inputs shown per request)
-    to the inputs the teacher labels; ``agree``/``min_agreement`` are the agreement filter.
+    to the inputs the teacher labels; ``agree``/``min_agreement`` are the agreement filter;
+    ``recheck`` labels again the labels already there that the current validators reject.
     """
     from ..log import data_dir
     from ..models import get_model
@@ -102,7 +106,7 @@ def distill(task: Task, *, teacher: str = DEFAULT_TEACHER, rung: str | None = No
             print(f"teacher: {teacher} with {rung} ({why})")
         stats = teacher_labels(task, get_model(teacher), rung, out, inputs=inputs, limit=limit, agree=agree,
                                min_agreement=min_agreement, synthetic=synthetic, seeds=seeds, seed=config.seed,
-                               jobs=jobs, progress=progress)
+                               jobs=jobs, progress=progress, recheck=recheck)
 
     # dataset
     gold = task.train[:limit] if limit else task.train
@@ -117,8 +121,9 @@ def distill(task: Task, *, teacher: str = DEFAULT_TEACHER, rung: str | None = No
     write_jsonl(dev_rows, out / "sft_dev.jsonl")
 
     # train
-    result = train(read_jsonl(out / "sft.jsonl"), dev_rows, out / "student", config,
-                   resume=resume or (out / "student" / "checkpoint" / "last.pt").exists(), progress=progress)
+    rows = read_jsonl(out / "sft.jsonl")
+    result = train(rows, dev_rows, out / "student", config, resume=resume_training(out / "student", rows, dev_rows),
+                   progress=progress)
 
     # export
     # Served as merged q8_0 GGUF when llama.cpp's converter is at hand (`make` installs it):
@@ -139,9 +144,25 @@ def distill(task: Task, *, teacher: str = DEFAULT_TEACHER, rung: str | None = No
     return done
 
 
+def resume_training(student_dir: Path, rows: list[dict], dev_rows: list[dict]) -> bool:
+    """Continue the training run in ``student_dir``? Yes when its checkpoint was trained on
+    these rows (a killed run); when the rows changed (more labels, ``recheck``) the old
+    checkpoint is dropped and training starts over: resuming it would keep a student of
+    other data. The rows' digest is stamped in ``data.sha256``; a run without one resumes."""
+    digest = hashlib.sha256(json.dumps([rows, dev_rows], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    stamp, ckpt = student_dir / "data.sha256", student_dir / "checkpoint" / "last.pt"
+    if ckpt.exists() and stamp.is_file() and stamp.read_text().strip() != digest:
+        print(f"training data changed since {ckpt}: training the student again from the start")
+        ckpt.unlink()
+    student_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
+    return ckpt.exists()
+
+
 def teacher_labels(task: Task, model: Model, rung: str, out: Path, *, inputs: str | Path | None = None,
                    limit: int | None = None, agree: int = 1, min_agreement: float = 1.0, synthetic: int = 0,
-                   seeds: int = 8, seed: int = 0, jobs: int = 1, progress: bool = True) -> dict:
+                   seeds: int = 8, seed: int = 0, jobs: int = 1, progress: bool = True,
+                   recheck: bool = False) -> dict:
     """The label step: the pool (train inputs or ``inputs``, plus ``synthetic`` teacher-written
     ones in out/synthetic.jsonl) labelled into out/labels.jsonl; LabelStats as a dict with
     "accuracy" (the kept labels vs gold, where the pool has gold) and "synthetic" (SynthStats)."""
@@ -161,7 +182,7 @@ def teacher_labels(task: Task, model: Model, rung: str, out: Path, *, inputs: st
         synth = as_dict(made)
     labels_path = out / "labels.jsonl"
     stats = label(task, pool, model, rung, labels_path, agree=agree, min_agreement=min_agreement,
-                  jobs=jobs, progress=progress).__dict__
+                  jobs=jobs, progress=progress, recheck=recheck).__dict__
     stats["path"] = str(stats["path"])
     records = read_labels(labels_path)
     # gold meets the teacher's labels here only, after filtering, for the report
@@ -233,6 +254,8 @@ def label_notes(labels: dict | None) -> list[str]:
     why = ", ".join(f"{k} {v}" for k, v in (labels.get("reasons") or {}).items())
     out = [f"teacher labels kept: {labels['kept']} of {labels['labelled']}"
            + (f"; rejected {rejected} ({why})" if rejected else "")]
+    if labels.get("rechecked"):
+        out.append(f"recheck: {labels['rechecked']} labels the current validators reject were labelled again")
     acc = labels.get("accuracy")
     if acc:
         kept = f"{acc['kept_accuracy']:.1%}" if acc["kept_accuracy"] is not None else "n/a"

@@ -33,7 +33,11 @@ Filters, in order (the first that fails names ``rejected_by``):
 report: how often the raw answers and the kept labels are right, never a filter.
 
 Resumable: records are appended and flushed one by one; a rerun skips inputs
-already in the file (a torn last line is cut first).
+already in the file (a torn last line is cut first). With ``recheck`` a rerun first
+runs filters 1-3 (the current schema and validators) over the answers already in the
+file and labels again the inputs they reject: improve ``validators.py``, and only the
+labels it now finds wrong cost teacher calls (the self-check rung also feeds the new
+problems back to the teacher).
 
 ``jobs`` > 1 labels that many inputs at once (threads; worth it for remote teachers,
 local llama.cpp calls serialize on the model's lock anyway). Records are written in
@@ -71,6 +75,7 @@ class LabelStats:
     completion_tokens: int
     seconds: float
     reasons: dict[str, int] = field(default_factory=dict)  # rejected_by -> records in the file
+    rechecked: int = 0  # records the current filters rejected, labelled again (recheck)
 
 
 def read_labels(path: str | Path) -> list[dict]:
@@ -114,8 +119,9 @@ def agrees(task: Task, input: dict, reference: Any, other: Any) -> bool:
 
 def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Path, *,
           agree: int = 1, min_agreement: float = 1.0, jobs: int = 1, progress: bool = True,
-          run_id: str | None = None) -> LabelStats:
-    """Label ``inputs`` with the teacher ``rung`` on ``model``, appending to ``out``."""
+          run_id: str | None = None, recheck: bool = False) -> LabelStats:
+    """Label ``inputs`` with the teacher ``rung`` on ``model``, appending to ``out``;
+    ``recheck``: first drop the records whose answer the current filters reject."""
     import time
 
     from ..rungs import build_rung
@@ -129,6 +135,7 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
     teacher = build_rung(rung)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    dropped = _drop_rejected_answers(task, out) if recheck else 0
     done = {input_key(r["input"]) for r in read_labels(out)}
     todo = [x for x in inputs if input_key(x) not in done]
     start = time.perf_counter()
@@ -173,7 +180,18 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
     records = read_labels(out)
     return LabelStats(out, len(inputs), len(records), sum(r["kept"] for r in records), len(inputs) - len(todo),
                       counts["rejected"], counts["prompt"], counts["completion"],
-                      round(time.perf_counter() - start, 1), rejection_reasons(records))
+                      round(time.perf_counter() - start, 1), rejection_reasons(records), dropped)
+
+
+def _drop_rejected_answers(task: Task, path: Path) -> int:
+    """Rewrite ``path`` (atomically) without the records whose answer filters 1-3 reject now."""
+    records = read_labels(path)
+    keep = [r for r in records if not _filter(task, r["input"], r.get("answer"), None)[0]]
+    if len(keep) < len(records):
+        tmp = path.with_suffix(".recheck.tmp")
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep), encoding="utf-8")
+        tmp.replace(path)
+    return len(records) - len(keep)
 
 
 def _filter(task: Task, input: dict, output: Any, error: str | None) -> tuple[list[str], str | None]:
