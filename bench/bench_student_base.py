@@ -7,6 +7,12 @@ after copying labels.jsonl into D), this reuses the first report's teacher row (
 teacher, rung and items), measures the new student with distill's own functions (timed
 evaluation, consistency) and writes D/savings.{md,json,html} with the first student beside it.
 
+When the teacher itself changed (a task's validators improved: its self-check feeds them
+back), ``--measure-teacher`` measures the first report's teacher model and rung again on
+the same items instead, into D/teacher_summary.json (kept: a rerun reuses it), and the
+report puts the first report's teacher row beside it; ``--teacher-only`` stops there
+(run it while the student trains).
+
     python bench/bench_student_base.py --task ledger-sql --student ledger-sql-student-qwen05 \
         --first <data dir>/students/ledger-sql-student --out <data dir>/students/ledger-sql-student-qwen05
 """
@@ -31,26 +37,51 @@ def main() -> None:
     ap.add_argument("--out", required=True, type=Path, help="the second run's out dir")
     ap.add_argument("--test-limit", type=int, default=60)
     ap.add_argument("--consistency-n", type=int, default=10)
+    ap.add_argument("--measure-teacher", action="store_true", help="measure the teacher again (see above)")
+    ap.add_argument("--teacher-only", action="store_true", help="with --measure-teacher: stop after the teacher")
     args = ap.parse_args()
 
     task = load_task(args.task)
     first = json.loads((args.first / "savings.json").read_text())
     teacher, other = first["teacher"], dict(first["student"])
     other["rung"] = f"first student ({json.loads((args.first / 'distill.json').read_text())['student']})"
+    test = task.split("test")[:args.test_limit]
+    others = [other]
+    if args.measure_teacher:
+        others.append({**teacher, "rung": f"teacher as first measured ({teacher['rung']})"})
+        teacher = measured_teacher(task, teacher, test, args.out / "teacher_summary.json", args.consistency_n)
+        if args.teacher_only:
+            print(json.dumps({k: teacher[k] for k in ("model", "rung", "n", "quality", "p50_ms")}))
+            return
     model = get_model(args.student)
     rung = Student(model=model)
     rung.name = "student"
-    test = task.split("test")[:args.test_limit]
     res = _timed(task, rung, model, test, data="test")
     res.summary["consistency"] = consistency(task, rung, model, test[:args.consistency_n]) or None
     train = json.loads((args.out / "student" / "train.json").read_text())
-    notes = [f"test items: {len(test)}; the teacher row is the first run's measurement of the same teacher on "
-             f"the same items; consistency: same input twice at temperature 0.7, first {args.consistency_n} items",
+    how = ("measured again (--measure-teacher), the first report's teacher row beside it" if args.measure_teacher
+           else "the first run's measurement of the same teacher on the same items")
+    notes = [f"test items: {len(test)}; the teacher row is {how}; "
+             f"consistency: same input twice at temperature 0.7, first {args.consistency_n} items",
              f"student {args.student}: {train['steps']} steps, {train['seconds_per_step']:.1f} s/step"]
     notes += label_notes(json.loads((args.first / "distill.json").read_text())["labels"])
-    paths = write_report(args.out, teacher, res.summary, [other], notes)
-    print_savings(teacher, res.summary, [other])
+    paths = write_report(args.out, teacher, res.summary, others, notes)
+    print_savings(teacher, res.summary, others)
     print({k: str(v) for k, v in paths.items()})
+
+
+def measured_teacher(task, first: dict, test: list, path: Path, consistency_n: int) -> dict:
+    """The first report's teacher (model, rung) measured on ``test``; cached in ``path``."""
+    from ladder.rungs import build_rung
+
+    if path.is_file():
+        return json.loads(path.read_text())
+    model, rung = get_model(first["model"]), build_rung(first["rung"])
+    res = _timed(task, rung, model, test, data="test")
+    res.summary["consistency"] = (consistency(task, rung, model, test[:consistency_n]) or None) if consistency_n else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(res.summary, indent=2, default=str))
+    return res.summary
 
 
 if __name__ == "__main__":
