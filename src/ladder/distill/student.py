@@ -5,8 +5,10 @@ Spec names and the model each one uses (registered by ``ladder distill``/``expor
     student        ->  model "<task>-student"        (distilled from the teacher's labels)
     student-gold   ->  model "<task>-student-gold"   (plain fine-tuning on gold labels)
 
-The model passed to the rung (the climb's model) is ignored: a student is tied to
-its task. Output is constrained to the task schema (a llama.cpp grammar), and every
+The model passed to the rung (the climb's model) is ignored — a student is tied to
+its task — unless it is itself a student of the task (a model registered as
+``<task>-student…``, e.g. ``ladder eval --rung student --model expenses-student-v2``):
+then that student answers, so a report never names one model and measures another. Output is constrained to the task schema (a llama.cpp grammar), and every
 call's Response carries the student's model name, so reports attribute tokens and
 latency correctly.
 """
@@ -47,7 +49,11 @@ class Student:
         return self._cache[task.name]
 
     def __call__(self, task: Task, input: dict, model: Model | None = None, run_id: str | None = None) -> Prediction:
-        student = self.model_for(task)
+        given = model.model if isinstance(model, Sampling) else model
+        if self._model is None and str(getattr(given, "name", "")).startswith(student_model_name(task)):
+            student = given  # the caller named a student of this task: measure that one
+        else:
+            student = self.model_for(task)
         if isinstance(model, Sampling):  # self-consistency samples the student too
             student = Sampling(student, model.temperature, model.seed, model.index)
         messages = as_messages(student_messages(task, input))
