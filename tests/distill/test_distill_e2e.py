@@ -19,7 +19,11 @@ def _tiny_task(tmp_path, n_train=4, n_dev=2, n_test=2):
     for split, n in (("train", n_train), ("dev", n_dev), ("test", n_test)):
         lines = (src / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()[:n]
         (dst / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return dst / "task.yaml"
+    # without the task's validators: they reject most of the 135M teacher's dates, and this
+    # test is about the pipeline (the filters have their own tests in test_teacher.py)
+    yaml = dst / "task.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("validators: validators.py\n", ""), encoding="utf-8")
+    return yaml
 
 
 @pytest.mark.slow
