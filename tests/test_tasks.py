@@ -41,12 +41,22 @@ def test_validators_catch_wrong_answers():
     ("Paid 2,350 yen for a bento", "currency", "TWD", "JPY"),
     ("メモ：38900台湾ドル 部屋代", "currency", "USD", "TWD"),          # 台湾ドル, not the ドル of USD
     ("午餐 180 元", "currency", "CNY", "TWD"),                        # 元: default_currency
+    ("spent 180 dollars on lunch", "currency", "TWD", "USD"),         # not the "nt dollars" of TWD
+    ("lunch, 180 Canadian dollars", "currency", "USD", "CAD"),
+    ("arcade 180", "currency", "CAD", "TWD"),                          # no "cad" inside a word
+    ("lunch 180 yuan", "currency", "TWD", "CNY"),
+    ("午餐 180 澳元", "currency", "TWD", "AUD"),                       # not the 元 of default_currency
+    ("dinner on the 5th, 180", "date", "2026-03-02", None),            # an ordinal: not plain, silent
 ])
 def test_validators_name_the_date_and_currency_the_text_means(text, field, wrong, meant):
+    """meant None: the text is not plain about it, and the rule stays silent."""
     task = load_task("expenses")
     inp = {"text": text, "today": "2026-03-02", "default_currency": "TWD"}
     out = {"date": "2026-03-02", "amount": 180, "currency": "TWD", "category": "food", "merchant": None}
     problems = [p for p in task.check(inp, {**out, field: wrong}) if p.startswith(field)]
+    if meant is None:
+        assert not problems, problems
+        return
     assert len(problems) == 1 and problems[0].endswith(f"so the {field} is {meant}"), problems
     assert not [p for p in task.check(inp, {**out, field: meant}) if p.startswith(field)]
 

@@ -46,7 +46,8 @@ _MONTHS = {m.lower(): i for i, m in enumerate(
 _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 _OTHER_DATE_WORDS = re.compile(r"last (week|month|mon|tue|wed|thu|fri|sat|sun)|ago|上週|上周|上個月|上个月|先週|先月|"
                                r"週[一二三四五六日]|周[一二三四五六日]|星期|禮拜|礼拜|曜日|\d+\s*(days?|天|日)前")
-_DATEISH = re.compile(r"yest|day|night|morn|even|noon|week|month|ago|before|last|[日天晚夜早朝号號月週周]")
+_DATEISH = re.compile(r"yest|day|night|morn|even|eve\b|noon|week|month|ago|before|last|christmas|xmas|"
+                      r"\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周]")
 
 
 def date_hint(text: str, today: datetime.date):
@@ -88,12 +89,16 @@ def date_hint(text: str, today: datetime.date):
 
 
 _CURRENCY_WORDS = [  # (pattern on NFKC-lowercased text, ISO code); the first match of each code counts
-    (r"nt\$|台湾ドル|台灣ドル|新台幣|新台币|台幣|台币|twd", "TWD"), (r"hk\$|香港ドル|港幣|港币|港元|hkd", "HKD"),
+    (r"nt\$|台湾ドル|台灣ドル|新台幣|新台币|台幣|台币|twd|\b(nt|taiwan(ese)?) ?dollars?", "TWD"),
+    (r"hk\$|香港ドル|港幣|港币|港元|hkd|\b(hk|hong kong) ?dollars?", "HKD"),
+    (r"(?<![a-z])s\$|\bsgd\b|シンガポールドル|新加坡[元币幣]|新[币幣]|singapore dollars?", "SGD"),
+    (r"(?<![a-z])c\$|\bcad\b|カナダドル|加[元币幣]|加拿大[元币幣]|canadian dollars?", "CAD"),
+    (r"(?<![a-z])a\$|\baud\b|豪ドル|澳[元币幣]|australian dollars?", "AUD"),
     (r"us\$|美金|美元|usd|dollars?\b|bucks?\b|ドル", "USD"),
     (r"円|日圓|日圆|日幣|日币|日元|\byen\b|jpy", "JPY"), (r"€|euros?\b|欧元|歐元|ユーロ|eur\b", "EUR"),
-    (r"£|pounds?\b|英镑|英鎊|ポンド|gbp", "GBP"), (r"人民币|人民幣|人民元|rmb|cny", "CNY"),
+    (r"£|pounds?\b|英镑|英鎊|ポンド|gbp", "GBP"), (r"人民币|人民幣|人民元|rmb|cny|\byuan\b", "CNY"),
     (r"₩|韓元|韩元|韓幣|\bwon\b|원|ウォン|krw", "KRW"),
-    (r"\b(sgd|aud|cad|chf|thb|myr|vnd|php|idr|inr|nzd|mop)\b", None),
+    (r"\b(chf|thb|myr|vnd|php|idr|inr|nzd|mop)\b", None),
 ]
 
 
@@ -112,7 +117,7 @@ def currency_hint(text: str, default: str):
     if len(codes) == 1:
         code, word = next(iter(codes.items()))
         return (word, code)
-    if not codes and not re.search(r"[¥$₩€£]", t):
+    if not codes and not re.search(r"[¥$₩€£]|[a-z\u3040-\u30ff\u4e00-\u9fff]\s*(元|币|幣|ドル|dollars?)", t):
         return ("no currency" if not re.search(r"[元块塊]", t) else re.search(r"[元块塊]", t).group(0), default)
     return None
 
