@@ -100,7 +100,7 @@ def distill(task_name, teacher, rung, source, inputs, limit, test_limit, consist
       ladder distill --task expenses --teacher openai:gpt-4o-mini --rung zero-shot --jobs 8
       ladder distill --task expenses --student gemma3-270m --preset quick
       ladder distill --task expenses --resume                          # after Ctrl-C / a kill
-      ladder distill --task expenses --recheck --out new-student       # validators.py improved: relabel what it rejects
+      ladder distill --task expenses --recheck                         # validators.py improved: relabel what it rejects, retrain
       ladder distill --task ledger-sql --teacher qwen2.5-coder-1.5b --agree 2   # runs, returns rows, 2 agree
       ladder distill --task expenses --teacher qwen2.5-coder-1.5b --synthetic 300 --seeds 8
     """
