@@ -148,3 +148,10 @@ def test_demo_compares_two_bundled_models_on_buildable_rungs():
     assert "smollm2" in DEMO_MODELS and any(m.startswith("qwen2.5-coder") for m in DEMO_MODELS)
     for spec in DEMO_RUNGS:
         assert build_rung(spec).name == spec
+
+
+def test_eval_of_a_student_rung_with_no_student_is_one_error_not_zero_quality():
+    r = run("eval", "--task", "expenses", "--rung", "student-gold+self-check-1", "--limit", "2")
+    assert r.exit_code != 0 and "quality" not in r.output
+    assert "No student model 'expenses-student-gold' is registered" in r.output
+    assert "ladder distill --task expenses --source gold" in r.output

@@ -59,6 +59,7 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
                    + " (ladder.climb.pick: the last climb's pick, else the task's student, else zero-shot; "
                    "--rung to choose)", err=True)
     rung, model = build_rung(rung_spec), get_model(model_name)
+    _student_is_there(task, rung_spec, model)
     result = evaluate(task, rung, model, examples, data=data or split, seed=seed, progress=not as_json,
                       prices=_prices(price_in, price_out), resume=resume, jobs=jobs)
     if consistency_n:
@@ -141,3 +142,22 @@ def judge(data, model_name, rubric, as_json):
 
 
 COMMANDS = (eval_cmd, runs, judge)
+
+
+def _student_is_there(task, spec: str, model) -> None:
+    """A student rung with no student to run is one error before any item, not 0 % quality
+    over items that each failed."""
+    from ..distill.student import student_model_name
+    from ..errors import ConfigError
+    from ..models import registered
+
+    base = spec.split("+")[0].strip()
+    if not base.startswith("student") or str(getattr(model, "name", "")).startswith(student_model_name(task)):
+        return
+    name = f"{task.name}-{base}"
+    if name not in registered():
+        hint = " --source gold" if base.endswith("gold") else ""
+        raise ConfigError(f"No student model {name!r} is registered for task {task.name!r}: train one with "
+                          f"`ladder distill --task {task.name}{hint}`, or pass --model <a registered "
+                          f"{student_model_name(task)}… model>.")
+

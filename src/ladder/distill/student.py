@@ -42,7 +42,7 @@ class Student:
 
             name = student_model_name(task, self.suffix)
             if name not in registered():
-                hint = " --gold" if self.suffix.endswith("gold") else ""
+                hint = " --source gold" if self.suffix.endswith("gold") else ""
                 raise ConfigError(f"No student model {name!r} is registered for task {task.name!r}: "
                                   f"train one with `ladder distill --task {task.name}{hint}`.")
             self._cache[task.name] = get_model(name)
