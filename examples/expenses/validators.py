@@ -44,17 +44,16 @@ _RELATIVE = [  # longest first: "the day before yesterday" before "yesterday", �
 _MONTHS = {m.lower(): i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
-_OTHER_DATE_WORDS = re.compile(r"last (week|month|mon|tue|wed|thu|fri|sat|sun)|ago|上週|上周|上個月|上个月|先週|先月|"
-                               r"週[一二三四五六日]|周[一二三四五六日]|星期|禮拜|礼拜|曜日|\d+\s*(days?|天|日)前")
+# any other word about a day ("last Friday", 上週三, 3 days ago, 5號, 星期五, the 5th): not plain
 _DATEISH = re.compile(r"yest|day|night|morn|even|eve\b|noon|week|month|ago|before|last|christmas|xmas|"
-                      r"\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周]")
+                      r"星期|禮拜|礼拜|\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周]")
 
 
 def date_hint(text: str, today: datetime.date):
     """(what the text says, the date it means) or None when the text is not plain about it."""
     t = unicodedata.normalize("NFKC", text).lower()
     found = set()
-    rest = t
+    rest = t  # cut what matched: 一昨日 is today - 2, not also the 昨日 of today - 1
     for days, word in _RELATIVE:
         if word in rest:
             found.add((word, today + datetime.timedelta(days=days)))
@@ -83,7 +82,7 @@ def date_hint(text: str, today: datetime.date):
         return None
     if out:
         return sorted(out)[0]
-    if _OTHER_DATE_WORDS.search(t) or re.search(r"\d{1,2}\s*[日号號]", t) or _DATEISH.search(rest):
+    if _DATEISH.search(t):  # nothing was found above, so t is also what is left
         return None
     return ("no date", today)
 
@@ -118,7 +117,8 @@ def currency_hint(text: str, default: str):
         code, word = next(iter(codes.items()))
         return (word, code)
     if not codes and not re.search(r"[¥$₩€£]|[a-z\u3040-\u30ff\u4e00-\u9fff]\s*(元|币|幣|ドル|dollars?)", t):
-        return ("no currency" if not re.search(r"[元块塊]", t) else re.search(r"[元块塊]", t).group(0), default)
+        unit = re.search(r"[元块塊]", t)
+        return (unit.group(0) if unit else "no currency", default)
     return None
 
 
