@@ -38,21 +38,34 @@ class Student:
         if self._model is not None:
             return self._model
         if task.name not in self._cache:
-            from ..models import get_model, registered
+            from ..models import get_model
 
-            name = student_model_name(task, self.suffix)
-            if name not in registered():
-                hint = " --source gold" if self.suffix.endswith("gold") else ""
-                raise ConfigError(f"No student model {name!r} is registered for task {task.name!r}: "
-                                  f"train one with `ladder distill --task {task.name}{hint}`.")
-            self._cache[task.name] = get_model(name)
+            self._cache[task.name] = get_model(self.registered_name(task))
         return self._cache[task.name]
 
-    def __call__(self, task: Task, input: dict, model: Model | None = None, run_id: str | None = None) -> Prediction:
+    def registered_name(self, task: Task) -> str:
+        """The task's own student model name; a ConfigError with the fix when none is registered."""
+        from ..models import registered
+
+        name = student_model_name(task, self.suffix)
+        if name not in registered():
+            hint = " --source gold" if self.suffix.endswith("gold") else ""
+            raise ConfigError(f"No student model {name!r} is registered for task {task.name!r}: "
+                              f"train one with `ladder distill --task {task.name}{hint}`, or pass "
+                              f"--model <a registered {student_model_name(task)}… model>.")
+        return name
+
+    def named(self, task: Task, model: Model | None) -> Model | None:
+        """``model`` (unwrapped from Sampling) when it is itself a student of the task: the
+        caller named one to measure; else None (the task's own student answers)."""
         given = model.model if isinstance(model, Sampling) else model
         if self._model is None and str(getattr(given, "name", "")).startswith(student_model_name(task)):
-            student = given  # the caller named a student of this task: measure that one
-        else:
+            return given
+        return None
+
+    def __call__(self, task: Task, input: dict, model: Model | None = None, run_id: str | None = None) -> Prediction:
+        student = self.named(task, model)
+        if student is None:
             student = self.model_for(task)
         if isinstance(model, Sampling):  # self-consistency samples the student too
             student = Sampling(student, model.temperature, model.seed, model.index)
