@@ -56,8 +56,7 @@ def main() -> None:
     model = get_model(args.student)
     rung = Student(model=model)
     rung.name = "student"
-    res = _timed(task, rung, model, test, data="test")
-    res.summary["consistency"] = consistency(task, rung, model, test[:args.consistency_n]) or None
+    summary = measure(task, rung, model, test, args.consistency_n)
     train = json.loads((args.out / "student" / "train.json").read_text())
     how = ("measured again (--measure-teacher), the first report's teacher row beside it" if args.measure_teacher
            else "the first run's measurement of the same teacher on the same items")
@@ -65,8 +64,8 @@ def main() -> None:
              f"consistency: same input twice at temperature 0.7, first {args.consistency_n} items",
              f"student {args.student}: {train['steps']} steps, {train['seconds_per_step']:.1f} s/step"]
     notes += label_notes(json.loads((args.first / "distill.json").read_text())["labels"])
-    paths = write_report(args.out, teacher, res.summary, others, notes)
-    print_savings(teacher, res.summary, others)
+    paths = write_report(args.out, teacher, summary, others, notes)
+    print_savings(teacher, summary, others)
     print({k: str(v) for k, v in paths.items()})
 
 
@@ -76,12 +75,17 @@ def measured_teacher(task, first: dict, test: list, path: Path, consistency_n: i
 
     if path.is_file():
         return json.loads(path.read_text())
-    model, rung = get_model(first["model"]), build_rung(first["rung"])
-    res = _timed(task, rung, model, test, data="test")
-    res.summary["consistency"] = (consistency(task, rung, model, test[:consistency_n]) or None) if consistency_n else None
+    summary = measure(task, build_rung(first["rung"]), get_model(first["model"]), test, consistency_n)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(res.summary, indent=2, default=str))
-    return res.summary
+    path.write_text(json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+def measure(task, rung, model, test: list, consistency_n: int) -> dict:
+    """distill's own timed evaluation and consistency (first ``consistency_n`` items), as in its report."""
+    summary = _timed(task, rung, model, test, data="test").summary
+    summary["consistency"] = consistency(task, rung, model, test[:consistency_n]) if consistency_n else None
+    return summary
 
 
 if __name__ == "__main__":
