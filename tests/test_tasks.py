@@ -139,3 +139,32 @@ def test_a_missing_task_file_says_how_to_make_one(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="ladder init"):
         load_task(tmp_path / "empty")
+
+
+def test_repair_sets_the_values_the_validators_name_and_nothing_else():
+    task = load_task("expenses")
+    inp = {"text": "昨天在全家買咖啡 45 元", "today": "2026-03-02", "default_currency": "TWD"}
+    wrong = {"date": "2026-03-02", "amount": 45, "currency": "USD", "category": "food", "merchant": "Starbucks"}
+    fixed, done = task.repair(inp, wrong)
+    # the date and currency rules know the value; the merchant rule only says it is wrong: left alone
+    assert fixed == {**wrong, "date": "2026-03-01", "currency": "TWD"}
+    assert len(done) == 2 and done[0].endswith("so the date is 2026-03-01")
+    assert wrong["date"] == "2026-03-02"  # the caller's output is not changed in place
+    assert task.check(inp, fixed) == [("merchant 'Starbucks' is not written in the text; "
+                                       "use the name as written, or null")]
+    right = {**fixed, "merchant": "全家"}
+    assert task.repair(inp, right) == (right, [])
+    assert task.repair(inp, None) == (None, [])  # no answer: nothing to fix
+
+
+def test_a_fix_is_applied_only_when_the_result_fits_the_schema(tmp_path):
+    path = write_task(tmp_path, extra="validators: validators.py\n")
+    (tmp_path / "validators.py").write_text(
+        "def validate(input, output):\n"
+        "    if input['text'] == 'bad fix':\n"
+        "        return [{'problem': 'label is wrong', 'fix': {'label': 'c'}}]\n"  # c is not in the enum
+        "    return [{'problem': 'label is wrong', 'fix': {'label': 'b'}}] if output['label'] == 'a' else []\n")
+    task = load_task(path)
+    assert task.check({"text": "x"}, {"label": "a"}) == ["label is wrong"]  # words for the self-check
+    assert task.repair({"text": "x"}, {"label": "a"}) == ({"label": "b"}, ["label is wrong"])
+    assert task.repair({"text": "bad fix"}, {"label": "a"}) == ({"label": "a"}, [])

@@ -1,5 +1,7 @@
 """Task rules beyond the schema, for the self-check rung: each problem is fed back to
-the model in words it can act on. validate(input, output) -> list of problems.
+the model in words it can act on. validate(input, output) -> list of problems; a problem
+whose right value the rule knows is {"problem": words, "fix": {field: value}}, and
+`Task.repair` sets it without asking a model.
 
 The date and currency rules read the text the way the instructions do ("昨天" = today
 minus 1 day, "円" = JPY, 元/块 or no currency = default_currency) and say which value
@@ -122,23 +124,26 @@ def currency_hint(text: str, default: str):
     return None
 
 
-def validate(input: dict, output: dict) -> list[str]:
+def validate(input: dict, output: dict) -> list:
+    """Problems in words; a date or currency the text is plain about comes with its fix
+    ({"problem": ..., "fix": {"date": ...}}), which the student rung and `+repair` apply."""
     problems = []
     today = datetime.date.fromisoformat(input["today"])
+    hint = date_hint(input["text"], today)
+    fix = {"fix": {"date": hint[1].isoformat()}} if hint else {}
     try:
         date = datetime.date.fromisoformat(output["date"])
     except ValueError:
-        problems.append(f"date {output['date']} is not a real calendar date")
+        problems.append({"problem": f"date {output['date']} is not a real calendar date", **fix})
     else:
         if date > today:
-            problems.append(f"date {date} is after today ({today}); expenses are in the past")
+            problems.append({"problem": f"date {date} is after today ({today}); expenses are in the past", **fix})
         elif date.year != today.year and (today - date).days > 2:
-            problems.append(f"date {date} should be in the year of today ({today.year})")
-        else:
-            hint = date_hint(input["text"], today)
-            if hint and hint[1] != date:
-                said = "names no day, which means today" if hint[0] == "no date" else f"says {hint[0]!r}"
-                problems.append(f"date {date} is not what the text means: it {said}, so the date is {hint[1]}")
+            problems.append({"problem": f"date {date} should be in the year of today ({today.year})", **fix})
+        elif hint and hint[1] != date:
+            said = "names no day, which means today" if hint[0] == "no date" else f"says {hint[0]!r}"
+            problems.append({"problem": f"date {date} is not what the text means: it {said}, so the date is "
+                                        f"{hint[1]}", **fix})
     numbers = _numbers(input["text"])
     has_digits = re.search(r"\d", unicodedata.normalize("NFKC", input["text"]))
     if has_digits and not _explained(output["amount"], numbers):
@@ -152,8 +157,8 @@ def validate(input: dict, output: dict) -> list[str]:
             said = (f"says {hint[0]!r}" if hint[0] not in ("no currency", "元", "块", "塊") else
                     ("names no currency" if hint[0] == "no currency" else f"says only {hint[0]!r}")
                     + ", which means default_currency")
-            problems.append(f"currency {output['currency']} is not what the text means: it {said}, "
-                            f"so the currency is {hint[1]}")
+            problems.append({"problem": f"currency {output['currency']} is not what the text means: it {said}, "
+                                        f"so the currency is {hint[1]}", "fix": {"currency": hint[1]}})
     merchant = output.get("merchant")
     if merchant and merchant.casefold().replace(" ", "") not in input["text"].casefold().replace(" ", ""):
         problems.append(f"merchant {merchant!r} is not written in the text; use the name as written, or null")

@@ -186,12 +186,41 @@ class Task:
         _, err = validate(self.schema, json.dumps(output, ensure_ascii=False))
         if err:
             return [err]
+        return [_problem_text(p) for p in self._problems(input, output)]
+
+    def _problems(self, input: dict, output: Any) -> list:
         if not self._validate:
             return []
         try:
-            return [str(p) for p in self._validate(input, output) or []]
+            return list(self._validate(input, output) or [])
         except Exception as e:  # the user's code: report it with the item, keep the run going
             return [f"the task's validators raised {type(e).__name__}: {e}"]
+
+    def repair(self, input: dict, output: Any) -> tuple[Any, list[str]]:
+        """(the output with the fixes the validators name applied, the problems fixed).
+
+        A validator may return a problem as ``{"problem": "...", "fix": {field: value}}``
+        when the rule itself says the right value (expenses: "it says 昨天, so the date
+        is 2025-12-01"). The fixes are set and the output checked again (a fix can reveal
+        another, up to 3 rounds); an output the fixes would make schema-invalid is
+        returned unchanged. No fix, no change: a plain string problem is never guessed at."""
+        def invalid(value: Any) -> bool:
+            return validate(self.schema, json.dumps(value, ensure_ascii=False))[1] is not None
+
+        if not self._validate or not isinstance(output, dict) or invalid(output):
+            return output, []
+        fixed, done = output, []
+        for _ in range(3):
+            fixes = [p for p in self._problems(input, fixed)
+                     if isinstance(p, dict) and isinstance(p.get("fix"), dict) and p["fix"]]
+            new = {**fixed}
+            for p in fixes:
+                new.update(p["fix"])
+            if new == fixed or invalid(new):
+                break
+            done += [_problem_text(p) for p in fixes]
+            fixed = new
+        return fixed, done
 
     def format_input(self, input: dict) -> str:
         """The input as the model sees it: one 'field: value' line per input field;
@@ -204,6 +233,11 @@ class Task:
         """{field: description} for the input fields the task file describes."""
         inputs = self.spec.inputs
         return {k: d.strip() for k, d in inputs.items() if d and str(d).strip()} if isinstance(inputs, dict) else {}
+
+
+def _problem_text(p: Any) -> str:
+    """A validator's problem as words: a string, or the "problem" of a {"problem", "fix"} dict."""
+    return str(p.get("problem") or p) if isinstance(p, dict) else str(p)
 
 
 def bundled_tasks_dir() -> Path:
@@ -268,5 +302,6 @@ def _load_validator(path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "validate", None)):
-        raise ConfigError(f"{path} must define validate(input, output) -> list[str].")
+        raise ConfigError(f"{path} must define validate(input, output) -> a list of problems (strings, "
+                          'or {"problem": "...", "fix": {field: value}} when the rule knows the right value).')
     return module.validate

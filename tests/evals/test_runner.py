@@ -162,3 +162,25 @@ def test_jobs_give_the_same_records_as_sequential_against_a_loopback_endpoint(tm
                 for j, res in zip((1, 4), results))
     assert seq == par and len(seq) == 12
     assert results[0].summary["quality"] == results[1].summary["quality"] == 10 / 12
+
+
+def test_repair_fixes_what_the_validators_name_and_the_records_say_so(tmp_path):
+    """The same wrong dates, with and without `+repair`: the repaired run scores right the
+    items whose text is plain about the day, stores the problem each fix resolved, and
+    counts the answers fixed."""
+    task = load_task("expenses")
+    examples = task.split("dev")[12:20]  # row 17 is not plain about its day
+    wrong = {task.format_input(ex.input): {**ex.expected, "date": "2000-01-01"} for ex in examples}
+    model = ScriptedModel(lambda messages: wrong[messages[-1].content])
+    store = RunStore(tmp_path / "runs.db")
+    plain = evaluate(task, build_rung("zero-shot"), model, examples, progress=False, store=store)
+    fixed = evaluate(task, build_rung("zero-shot+repair"), model, examples, progress=False, store=store)
+    assert plain.summary["quality"] == 0.0 and plain.summary["fixed_rate"] == 0.0
+    plain_days = [ex for ex in examples if task.repair(ex.input, wrong[task.format_input(ex.input)])[1]]
+    assert 0 < len(plain_days) < len(examples)  # some texts name the day plainly, some do not
+    assert fixed.summary["quality"] == fixed.summary["fixed_rate"] == len(plain_days) / len(examples)
+    records = store.records(fixed.run_id)
+    assert all(r["score"]["exact"] == bool(r["fixed"]) for r in records)
+    assert all(r["fixed"] == [f"date 2000-01-01 should be in the year of today ({r['input']['today'][:4]})"]
+               for r in records if r["fixed"])
+    assert all(r["fixed"] == [] for r in store.records(plain.run_id))

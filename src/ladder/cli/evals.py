@@ -75,6 +75,11 @@ def eval_cmd(task_name, rung_spec, model_name, split, data, limit, seed, consist
     click.echo(f"quality: the mean of the task's metric ({describe_metric(task)}) over {s['n']} items")
     if s["field_acc"]:
         click.echo("per field: " + ", ".join(f"{f} {a:.0%}" for f, a in s["field_acc"].items()))
+    if s.get("fixed_rate"):
+        base = s["rung"].split("+")[0]
+        alone = f"; `--rung {base}-raw` measures the model alone" if base in ("student", "student-gold") else ""
+        click.echo(f"task fixes: the validators' fixes set a value in {s['fixed_rate']:.0%} of the answers "
+                   f"(each record's \"fixed\" says which){alone}")
     judge = (s.get("judge") or {}).get("agreement")
     if judge:
         click.echo(f"judge agreement with people ({judge['n']} labelled items): {judge['exact']:.0%} exact, "
@@ -151,6 +156,6 @@ def _student_is_there(task, spec: str, model) -> None:
 
     base = spec.split("+")[0].strip()
     if base.startswith("student"):
-        rung = Student(base)
+        rung = Student(base.removesuffix("-raw"))
         if rung.named(task, model) is None:
             rung.registered_name(task)  # ConfigError with the fix when there is none (loads nothing)

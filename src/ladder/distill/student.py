@@ -4,6 +4,12 @@ Spec names and the model each one uses (registered by ``ladder distill``/``expor
 
     student        ->  model "<task>-student"        (distilled from the teacher's labels)
     student-gold   ->  model "<task>-student-gold"   (plain fine-tuning on gold labels)
+    student-raw, student-gold-raw                    the same students without the task's fixes
+
+A student's answer gets the fixes the task's validators name (``Task.repair``: expenses
+sets the date a plain "昨天" means and the currency "円" means), as its training labels
+passed those rules: the student is served as the task's small model plus the task's own
+rules. ``…-raw`` measures the model alone.
 
 The model passed to the rung (the climb's model) is ignored — a student is tied to
 its task — unless it is itself a student of the task (a model registered as
@@ -18,6 +24,7 @@ from __future__ import annotations
 from ..errors import ConfigError
 from ..models.base import Model, Sampling, as_messages
 from ..rungs.base import Call, Prediction, ask
+from ..rungs.checking import repaired
 from ..tasks import Task
 from .sft import student_messages
 
@@ -29,8 +36,8 @@ def student_model_name(task: Task, suffix: str = "student") -> str:
 class Student:
     """The student rung: the task's fine-tuned model, its short instruction and the raw input."""
 
-    def __init__(self, suffix: str = "student", model: Model | None = None):
-        self.suffix, self.name = suffix, suffix
+    def __init__(self, suffix: str = "student", model: Model | None = None, repair: bool = True):
+        self.suffix, self.name, self.repair = suffix, suffix if repair else f"{suffix}-raw", repair
         self._model = model  # a fixed model (tests, programmatic use); else resolved by task
         self._cache: dict[str, Model] = {}
 
@@ -72,8 +79,9 @@ class Student:
         messages = as_messages(student_messages(task, input))
         call = Call.for_task(task)
         answer = ask(student, messages, call, run_id=run_id)
-        return Prediction(answer.output, answer.response.text, messages, [answer.response], answer.error, call,
+        pred = Prediction(answer.output, answer.response.text, messages, [answer.response], answer.error, call,
                           student)
+        return repaired(task, input, pred) if self.repair else pred
 
 
 def register_student_rungs() -> None:
@@ -81,8 +89,9 @@ def register_student_rungs() -> None:
     from ..rungs import BASES, register_rung
 
     if "student" not in BASES:
-        register_rung("student", lambda n: Student("student"))
-        register_rung("student-gold", lambda n: Student("student-gold"))
+        for suffix in ("student", "student-gold"):
+            register_rung(suffix, lambda n, s=suffix: Student(s))
+            register_rung(f"{suffix}-raw", lambda n, s=suffix: Student(s, repair=False))
 
 
 register_student_rungs()  # importing this module (a rungs plugin) makes the rungs known

@@ -53,7 +53,7 @@ def _record(ex: Example, pred: Prediction, task: Task, failed: bool = False, att
         "prompt_tokens": pred.prompt_tokens, "completion_tokens": pred.completion_tokens,
         "cached_tokens": pred.cached_tokens, "ttft_ms": pred.ttft_s * 1000,
         "latency_ms": pred.latency_s * 1000, "retries": pred.retries, "error": pred.error,
-        "model": last.model if last else "", "failed": failed, "attempts": attempts,
+        "model": last.model if last else "", "failed": failed, "attempts": attempts, "fixed": pred.fixed,
     }
     if ex.expected is not None:
         if failed:
@@ -105,6 +105,7 @@ def summarize(task: Task, rung_name: str, records: list[dict], *, seed: int = 0,
         "field_acc": {f: sum(v) / len(v) for f, v in fields.items()},
         "valid_rate": sum(r["output"] is not None for r in records) / n if n else 0.0,
         "errors": len(failed),
+        "fixed_rate": sum(bool(r.get("fixed")) for r in records) / n if n else 0.0,  # the task's fixes applied
         "error_examples": sorted({r["error"] for r in failed})[:3],
         "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95),
         "ttft_p50_ms": percentile([r["ttft_ms"] for r in records], 50),

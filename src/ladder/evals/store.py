@@ -45,8 +45,12 @@ def _m003_record_failures(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
 
 
+def _m004_record_fixed(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE records ADD COLUMN fixed TEXT")  # JSON list: problems the task's fixes resolved
+
+
 RUN_MIGRATIONS = [("m001_runs", _m001_runs), ("m002_record_model", _m002_record_model),
-                  ("m003_record_failures", _m003_record_failures)]
+                  ("m003_record_failures", _m003_record_failures), ("m004_record_fixed", _m004_record_fixed)]
 
 
 class RunStore:
@@ -68,12 +72,12 @@ class RunStore:
         j = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
         with self.lock, self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, idx, rec["source"], j(rec["input"]), j(rec["expected"]), j(rec["output"]),
                  rec["text"], j(rec["messages"]), rec["prompt"], j(rec["score"]), rec["prompt_tokens"],
                  rec["completion_tokens"], rec["cached_tokens"], rec["ttft_ms"], rec["latency_ms"],
                  rec["retries"], rec["error"], rec.get("model"), int(bool(rec.get("failed"))),
-                 rec.get("attempts", 1)))
+                 rec.get("attempts", 1), j(rec.get("fixed") or [])))
 
     def finish(self, run_id: str, summary: dict) -> None:
         with self.lock, self.db:
@@ -85,7 +89,7 @@ class RunStore:
         out = []
         for row in cur.fetchall():
             rec = dict(zip(cols, row))
-            for k in ("input", "expected", "output", "messages", "score"):
+            for k in ("input", "expected", "output", "messages", "score", "fixed"):
                 rec[k] = json.loads(rec[k]) if rec[k] is not None else None
             rec["failed"] = bool(rec["failed"])
             out.append(rec)

@@ -12,7 +12,10 @@ joined by '+', each with an optional number::
     retrieved-few-shot-4+rag-3     ... with 3 retrieved document chunks (ladder.rag)
     retrieved-few-shot-4+self-check-2          validate, feed problems back, retry twice
     retrieved-few-shot-4+self-consistency-5    5 samples, vote per field
-    student+self-check-1           a fine-tuned student (ladder.distill), checked
+    retrieved-few-shot-4+repair    set the values the task's validators name as fixes
+    student                        a fine-tuned student (ladder.distill), with the task's fixes
+    student-raw                    ... without them (to measure what the fixes add)
+    student+self-check-1           ... checked
     optimized:NAME+self-check-2    a prompt searched on dev by `ladder optimize` (ladder.optimize)
 
 The order is the order things happen: prompt parts shape the one request a prompt
@@ -32,7 +35,7 @@ from typing import Callable, Literal
 
 from ..errors import ConfigError
 from .base import Answer, Call, Prediction, Rung, ask, build_messages, describe_output
-from .checking import SelfCheck, SelfConsistency, refine, vote
+from .checking import Repair, SelfCheck, SelfConsistency, refine, repaired, vote
 from .prompting import COT_NOTE, ChainOfThought, FewShot, Prompt, PromptRung, RetrievedFewShot, ZeroShot
 
 Kind = Literal["base", "prompt", "wrapper"]
@@ -52,6 +55,7 @@ PROMPT_PARTS: dict[str, Callable] = {
 WRAPPERS: dict[str, Callable] = {
     "self-check": lambda inner, n: SelfCheck(inner, retries=n if n is not None else 2),
     "self-consistency": lambda inner, n: SelfConsistency(inner, n=n or 5),
+    "repair": lambda inner, n: Repair(inner),
 }
 _TABLES: dict[str, dict] = {"base": BASES, "prompt": PROMPT_PARTS, "wrapper": WRAPPERS}
 
@@ -162,5 +166,5 @@ def build_rung(spec: str) -> Rung:
 
 __all__ = ["Prediction", "Rung", "Call", "Answer", "Prompt", "PromptRung", "build_rung", "register_rung",
            "load_plugins", "ask", "refine", "vote", "build_messages", "describe_output", "ZeroShot", "FewShot",
-           "RetrievedFewShot", "ChainOfThought", "SelfCheck", "SelfConsistency", "DEFAULT_LADDER",
+           "RetrievedFewShot", "ChainOfThought", "SelfCheck", "SelfConsistency", "Repair", "repaired", "DEFAULT_LADDER",
            "QUICK_LADDER", "BASES", "PROMPT_PARTS", "WRAPPERS", "COT_NOTE"]

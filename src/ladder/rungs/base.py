@@ -89,6 +89,7 @@ class Prediction:
     error: str | None = None  # why output is None, or the last unresolved problem
     call: Call | None = None  # how the answer was asked for (wrappers ask again the same way)
     model: Model | None = None  # the model that answered (a student is not the climb's model)
+    fixed: list[str] = field(default_factory=list)  # problems the task's fixes resolved (Task.repair)
 
     @property
     def prompt_tokens(self) -> int:

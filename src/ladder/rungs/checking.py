@@ -3,7 +3,8 @@
 ``refine`` is the one retry-with-feedback loop in the package: ask, check, show the
 problems to the model, ask again. ``SelfCheck`` is refine with the task's schema and
 validators as the check; the NL-to-SQL loop (ladder.sql) is refine with "run the
-query" as the check. ``SelfConsistency`` samples n answers and votes.
+query" as the check. ``SelfConsistency`` samples n answers and votes. ``Repair`` asks no model: it sets
+the values the task's validators name as fixes.
 """
 
 from __future__ import annotations
@@ -61,6 +62,26 @@ class SelfCheck:
         call = pred.call or Call.for_task(task)
         return refine(model, pred.messages, call, lambda output: task.check(input, output),
                       retries=self.retries, run_id=run_id, first=pred)
+
+
+class Repair:
+    """Apply the fixes the task's validators name (``Task.repair``) to the inner rung's
+    answer: no model call, only the task's own rules ("it says 昨天, so the date is …")."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = f"{inner.name}+repair"
+
+    def __call__(self, task: Task, input: dict, model: Model, run_id: str | None = None) -> Prediction:
+        return repaired(task, input, self.inner(task, input, model, run_id=run_id))
+
+
+def repaired(task: Task, input: dict, pred: Prediction) -> Prediction:
+    """``pred`` with the task's fixes applied to its output; ``pred.fixed`` says which."""
+    if pred.output is not None:
+        pred.output, fixed = task.repair(input, pred.output)
+        pred.fixed = [*pred.fixed, *fixed]
+    return pred
 
 
 class SelfConsistency:
