@@ -168,3 +168,95 @@ def test_a_fix_is_applied_only_when_the_result_fits_the_schema(tmp_path):
     assert task.check({"text": "x"}, {"label": "a"}) == ["label is wrong"]  # words for the self-check
     assert task.repair({"text": "x"}, {"label": "a"}) == ({"label": "b"}, ["label is wrong"])
     assert task.repair({"text": "bad fix"}, {"label": "a"}) == ({"label": "a"}, [])
+
+
+T = "2026-03-10"
+# Sentences written for the rules (not from the splits): (text, today, default_currency,
+# the date meant or None when the text is not plain, the currency meant or None).
+# A hint may stay silent; it may never name a wrong value — the student rung applies it.
+EDGE = [
+ ("きのうラーメン 900円", T, "JPY", "2026-03-09", "JPY"),
+ ("ゆうべ居酒屋で4500円", T, "JPY", "2026-03-09", "JPY"),
+ ("けさコンビニ 300円", T, "JPY", "2026-03-10", "JPY"),
+ ("きょうのランチ 1200", T, "JPY", "2026-03-10", "JPY"),
+ ("先日ユニクロで3990円", T, "JPY", None, "JPY"),
+ ("この前の本代 1500円", T, "JPY", None, "JPY"),
+ ("3日前にタクシー 2000円", T, "JPY", None, "JPY"),
+ ("2026-03-05 taxi 300", T, "TWD", "2026-03-05", "TWD"),
+ ("3/5/2026 dinner $40", T, "USD", "2026-03-05", "USD"),
+ ("2026/3/5 晚餐 300", T, "TWD", "2026-03-05", "TWD"),
+ ("lunch 12.50 recently", T, "USD", None, "USD"),
+ ("RM 25 nasi lemak", T, "USD", T, "MYR"),
+ ("paid 300 baht for massage", T, "USD", T, "THB"),
+ ("泰铢 500 按摩", T, "CNY", T, "THB"),
+ ("₹450 lunch", T, "USD", T, "INR"),
+ ("500 pesos taxi", T, "USD", T, None),
+ ("昨儿打车 35 块", T, "CNY", "2026-03-09", "CNY"),
+ ("大前天 买书 88", T, "CNY", "2026-03-07", "CNY"),
+ ("前晚 宵夜 120", T, "TWD", None, "TWD"),
+ ("上禮拜 電影 320", T, "TWD", None, "TWD"),
+ ("週末 KTV 600", T, "TWD", None, "TWD"),
+ ("coffee 4.5 this morning", T, "USD", "2026-03-10", "USD"),
+ ("groceries 54.20 on Sunday", T, "USD", None, "USD"),
+ ("gas 40 over the weekend", T, "USD", None, "USD"),
+ ("Spent 60 euros at the pharmacy yesterday", T, "USD", "2026-03-09", "EUR"),
+ ("£12 lunch at Pret", T, "GBP", "2026-03-10", "GBP"),
+ ("uber 23", T, "USD", "2026-03-10", "USD"),
+ ("昨天 星巴克 拿鐵 150元", T, "TWD", "2026-03-09", "TWD"),
+ ("昨日スタバで650円", T, "JPY", "2026-03-09", "JPY"),
+ ("昨天淘宝买衣服 199 元", T, "CNY", "2026-03-09", "CNY"),
+ ("3月8日 高鐵 1490", T, "TWD", "2026-03-08", "TWD"),
+ ("3月8号 滴滴 45", T, "CNY", "2026-03-08", "CNY"),
+ ("8 March dinner 30", T, "GBP", "2026-03-08", "GBP"),
+ ("March 8th dinner 30", T, "GBP", "2026-03-08", "GBP"),
+ ("dinner Mar. 8, 30 bucks", T, "GBP", "2026-03-08", "USD"),
+ ("last year's gym fee 300", T, "USD", None, "USD"),
+ ("去年 健身房 3000", T, "TWD", None, "TWD"),
+ ("昨年の会費 5000円", T, "JPY", None, "JPY"),
+ ("5000円 先月の電気代", T, "JPY", None, "JPY"),
+  ("tonight's movie 15", T, "USD", "2026-03-10", "USD"),
+ ("港币 200 午饭", T, "CNY", "2026-03-10", "HKD"),
+ ("日幣 3000 的伴手禮", T, "TWD", "2026-03-10", "JPY"),
+ ("人民币 88 在北京吃饭", T, "TWD", "2026-03-10", "CNY"),
+ ("韓元 15000 午餐", T, "TWD", "2026-03-10", "KRW"),
+  ("dinner 25 on 10-3", T, "USD", None, "USD"),
+ ("今朝 タクシー 1800円", T, "JPY", "2026-03-10", "JPY"),
+ ("おとといの飲み会 5000円", T, "JPY", "2026-03-08", "JPY"),
+ ("前天 計程車 250", T, "TWD", "2026-03-08", "TWD"),
+ ("a while ago, books 30", T, "USD", None, "USD"),
+ ("just now: snacks 3", T, "USD", "2026-03-10", "USD"),
+ ("12/25 gift 50", T, "USD", None, "USD"),
+ ("Christmas gift 50", T, "USD", None, "USD"),
+ ("CHF 30 lunch in Zurich", T, "EUR", "2026-03-10", "CHF"),
+ ("30 Swiss francs lunch", T, "EUR", "2026-03-10", "CHF"),
+ ("S$12 chicken rice", T, "USD", "2026-03-10", "SGD"),
+ ("NT$250 便當", T, "USD", "2026-03-10", "TWD"),
+ ("¥980 ramen", T, "JPY", "2026-03-10", None),
+ ("15美元 午餐", T, "TWD", "2026-03-10", "USD"),
+ ("五十元 早餐", T, "TWD", "2026-03-10", "TWD"),
+ ("早上 早餐 50", T, "TWD", None, "TWD"),
+ ("中午 便當 90", T, "TWD", "2026-03-10", "TWD"),
+ ("晚上 火鍋 800", T, "TWD", None, "TWD"),
+ ("夜 ラーメン 900円", T, "JPY", None, "JPY"),
+ ("昼 定食 850円", T, "JPY", "2026-03-10", "JPY"),
+("ロンドンでランチ 15ポンド", T, "JPY", T, "GBP"),
+ ("grand total 50 for dinner", T, "USD", T, "USD"),
+ ("NZ$30 fish and chips", T, "AUD", T, "NZD"),
+ ("澳门元 200 葡挞", T, "HKD", T, "MOP"),
+ ("2025-12-30 hotel 200", "2026-01-02", "USD", "2025-12-30", "USD"),
+ ("12/30 hotel 200", "2026-01-02", "USD", None, "USD"),
+]
+
+
+@pytest.mark.parametrize("text, today, default, date, currency", EDGE)
+def test_a_date_or_currency_hint_is_right_or_silent(text, today, default, date, currency):
+    import datetime
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("expense_rules", load_task("expenses").root / "validators.py")
+    rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rules)
+    d = rules.date_hint(text, datetime.date.fromisoformat(today))
+    c = rules.currency_hint(text, default)
+    assert d is None or d[1].isoformat() == date, d
+    assert c is None or c[1] == currency, c

@@ -37,18 +37,24 @@ def _explained(amount: float, numbers: set[float]) -> bool:
 
 
 _RELATIVE = [  # longest first: "the day before yesterday" before "yesterday", 一昨日 before 昨日
+    (-3, "大前天"), (-3, "大前日"),
     (-2, "day before yesterday"), (-2, "一昨日"), (-2, "一昨天"), (-2, "おととい"), (-2, "前天"), (-2, "前日"),
+    (-2, "前儿"), (-2, "前兒"),
     (-1, "yesterday"), (-1, "last night"), (-1, "昨天"), (-1, "昨日"), (-1, "昨晚"), (-1, "昨夜"),
-    (-1, "昨晩"), (-1, "昨早"), (-1, "昨午"), (-1, "昨朝"),
+    (-1, "昨晩"), (-1, "昨早"), (-1, "昨午"), (-1, "昨朝"), (-1, "昨夕"), (-1, "昨儿"), (-1, "昨兒"),
+    (-1, "きのう"), (-1, "ゆうべ"),
     (0, "today"), (0, "tonight"), (0, "this morning"), (0, "this afternoon"), (0, "this evening"),
     (0, "今天"), (0, "今日"), (0, "今早"), (0, "今晚"), (0, "今夜"), (0, "今晩"), (0, "今朝"), (0, "今午"),
+    (0, "今儿"), (0, "今兒"), (0, "きょう"), (0, "けさ"),
 ]
 _MONTHS = {m.lower(): i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 # any other word about a day ("last Friday", 上週三, 3 days ago, 5號, 星期五, the 5th): not plain
-_DATEISH = re.compile(r"yest|day|night|morn|even|eve\b|noon|week|month|ago|before|last|christmas|xmas|"
-                      r"星期|禮拜|礼拜|\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周]")
+_DATEISH = re.compile(r"yest|day|night|morn|even|eve\b|noon|week|month|year|ago|before|last|recent|earlier|"
+                      r"while|christmas|xmas|tomorrow|tmr|"
+                      r"星期|禮拜|礼拜|この前|この間|先日|前回|\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周年]|"
+                      r"\d[-/.]\d{1,2}[-/.]\d|\d{1,2}-\d{1,2}\b")  # 2026/3/5, 3/5/26, 10-3: read above or not plain
 
 
 def date_hint(text: str, today: datetime.date):
@@ -60,6 +66,8 @@ def date_hint(text: str, today: datetime.date):
         if word in rest:
             found.add((word, today + datetime.timedelta(days=days)))
             rest = rest.replace(word, " ")
+    for y, m, d in re.findall(r"(?<![\d./-])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/.-])", t):
+        found.add((f"{y}-{m}-{d}", (int(y), int(m), int(d))))  # a written year is kept
     for m, d in re.findall(r"(?<![\d./])(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)", t):
         found.add((f"{m}/{d}", (int(m), int(d))))
     for m, d in re.findall(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]", t):
@@ -74,7 +82,7 @@ def date_hint(text: str, today: datetime.date):
     for word, val in found:
         if isinstance(val, tuple):
             try:
-                val = datetime.date(today.year, *val)
+                val = datetime.date(*val) if len(val) == 3 else datetime.date(today.year, *val)
             except ValueError:
                 return None
         if val > today:  # "12/30" on 2 January: not plain, leave it to the model
@@ -95,11 +103,18 @@ _CURRENCY_WORDS = [  # (pattern on NFKC-lowercased text, ISO code); the first ma
     (r"(?<![a-z])s\$|\bsgd\b|シンガポールドル|新加坡[元币幣]|新[币幣]|singapore dollars?", "SGD"),
     (r"(?<![a-z])c\$|\bcad\b|カナダドル|加[元币幣]|加拿大[元币幣]|canadian dollars?", "CAD"),
     (r"(?<![a-z])a\$|\baud\b|豪ドル|澳[元币幣]|australian dollars?", "AUD"),
+    (r"nz\$|\bnzd\b|ニュージーランドドル|纽币|紐幣|新西兰元|紐西蘭幣|new zealand dollars?", "NZD"),
+    (r"\bmop\b|澳门元|澳門幣|澳门币|パタカ|patacas?", "MOP"),
     (r"us\$|美金|美元|usd|dollars?\b|bucks?\b|ドル", "USD"),
     (r"円|日圓|日圆|日幣|日币|日元|\byen\b|jpy", "JPY"), (r"€|euros?\b|欧元|歐元|ユーロ|eur\b", "EUR"),
     (r"£|pounds?\b|英镑|英鎊|ポンド|gbp", "GBP"), (r"人民币|人民幣|人民元|rmb|cny|\byuan\b", "CNY"),
     (r"₩|韓元|韩元|韓幣|\bwon\b|원|ウォン|krw", "KRW"),
-    (r"\b(chf|thb|myr|vnd|php|idr|inr|nzd|mop)\b", None),
+    (r"\bchf\b|swiss francs?|瑞士法郎|スイスフラン", "CHF"), (r"\bthb\b|baht|฿|泰铢|泰銖|バーツ", "THB"),
+    (r"\bmyr\b|\brm ?\d|ringgit|令吉|林吉特|リンギット", "MYR"), (r"\binr\b|₹|rupees?|卢比|盧比|ルピー", "INR"),
+    (r"\bvnd\b|₫|越南盾|ベトナムドン", "VND"), (r"\bidr\b|rupiah|印尼盾|ルピア", "IDR"), (r"\bphp\b|₱", "PHP"),
+    # a currency outside the list (pesos, francs, lira, rubles …): not plain, stay silent
+    (r"\b(pesos?|francs?|liras?|kron[aeo]r?|rubles?|roubles?|rand|dirhams?|riy?als?|shekels?|zloty|forint|"
+     r"reais)\b|比索|法郎|里拉|克朗|卢布|盧布|兰特|迪拉姆|ペソ|フラン|リラ|ルーブル|クローネ", "?"),
 ]
 
 
@@ -110,15 +125,15 @@ def currency_hint(text: str, default: str):
     for pattern, code in _CURRENCY_WORDS:
         m = re.search(pattern, t)
         if m:  # cut what matched: 台湾ドル is TWD, not also the ドル of USD
-            codes.setdefault(code or m.group(1).upper(), m.group(0))
+            codes.setdefault(code, m.group(0))
             t = re.sub(pattern, " ", t)
     # a bare $ (not NT$/HK$/US$) is the dollar of USD per the instructions
     if re.search(r"(?<![a-z])\$", t) and not codes:
         codes["USD"] = "$"
-    if len(codes) == 1:
+    if len(codes) == 1 and "?" not in codes:
         code, word = next(iter(codes.items()))
         return (word, code)
-    if not codes and not re.search(r"[¥$₩€£]|[a-z\u3040-\u30ff\u4e00-\u9fff]\s*(元|币|幣|ドル|dollars?)", t):
+    if not codes and not re.search(r"[¥$₩€£₽₺₴₦]|[a-z\u3040-\u30ff\u4e00-\u9fff]\s*(元|币|幣|ドル|dollars?)", t):
         unit = re.search(r"[元块塊]", t)
         return (unit.group(0) if unit else "no currency", default)
     return None
@@ -136,7 +151,9 @@ def validate(input: dict, output: dict) -> list:
     except ValueError:
         problems.append({"problem": f"date {output['date']} is not a real calendar date", **fix})
     else:
-        if date > today:
+        if hint and hint[1] == date:
+            pass  # the date the text means ("2025-12-30" written on 2 January, too)
+        elif date > today:
             problems.append({"problem": f"date {date} is after today ({today}); expenses are in the past", **fix})
         elif date.year != today.year and (today - date).days > 2:
             problems.append({"problem": f"date {date} should be in the year of today ({today.year})", **fix})
