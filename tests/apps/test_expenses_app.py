@@ -50,6 +50,15 @@ def test_record_uses_the_task_rung_and_keeps_the_sentence(tmp_path, make_app):
     assert "today: 2026-11-20" in extract.messages[-1].content and extract.schema["required"][0] == "date"
 
 
+def test_a_recorded_row_gets_the_tasks_fixes_whatever_the_rung(tmp_path, make_app):
+    """The scripted extractor answers today's date for "yesterday"; the row written is the
+    date the text means (the expenses validators' fix), and the sentence is kept."""
+    app = make_app(tmp_path / "l.db", [])
+    reply = app.handle("Uber 45 yesterday")
+    assert reply.expense["date"] == "2026-11-19" and reply.expense["note"] == "Uber 45 yesterday"
+    assert app.handle("Uber 45").expense["date"] == TODAY  # no day named: nothing to fix
+
+
 def test_questions_cannot_write_even_when_the_model_is_told_to(tmp_path, make_app):
     app = make_app(tmp_path / "l.db", [])
     app.handle("Uber 45")

@@ -101,3 +101,21 @@ def test_a_route_without_a_task_gets_the_clients_messages_as_they_are(servers, o
     assert answer.choices[0].message.content == "local answer" and answer.model == "big"
     assert [m.content for m in local.requests[-1].messages] == ["Be brief.", "hi"]
     assert recorder.bodies == []
+
+
+def test_a_routed_student_gets_the_tasks_fixes(servers, openai_client, task_dir):
+    """The student says amount 0 for coffee; the task's validator names the amount in the
+    text as a fix, and the client gets the fixed answer (as the student rung would)."""
+    (task_dir / "validators.py").write_text(
+        "import re\n\n"
+        "def validate(input, output):\n"
+        "    said = float(re.findall(r'\\d+(?:\\.\\d+)?', input['text'])[-1])\n"
+        "    if output['amount'] == said:\n"
+        "        return []\n"
+        "    return [{'problem': f'the text says {said:g}', 'fix': {'amount': said}}]\n")
+    assert "validators:" not in (task_dir / "task.yaml").read_text()
+    with open(task_dir / "task.yaml", "a") as f:
+        f.write("validators: validators.py\n")
+    _, proxy, _ = _student_servers(servers, task_dir)
+    answer = openai_client(proxy).chat.completions.create(model="big", messages=[{"role": "user", "content": "coffee 4.5"}])
+    assert json.loads(answer.choices[0].message.content) == {"item": "coffee", "amount": 4.5}

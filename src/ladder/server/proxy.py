@@ -333,6 +333,14 @@ class Proxy:
             return self._student_failed(ex, ctx, as_api_error(e), request)
         for choice in result["choices"]:
             message = choice["message"]
+            if task is not None and task.schema.get("type") == "object":
+                try:  # the task's fixes, as the student rung applies them (Task.repair)
+                    value = json.loads(message["content"] or "")
+                    fixed, done = task.repair(inp, value)
+                    if done:
+                        message["content"] = json.dumps(fixed, ensure_ascii=False)
+                except ValueError:
+                    pass
             if task is not None and task.schema.get("type") in ("string", ["string", "null"]):
                 try:  # a text task's student writes a JSON string: the client gets the text
                     value = json.loads(message["content"] or "")

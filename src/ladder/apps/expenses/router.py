@@ -121,8 +121,11 @@ class ExpenseApp:
         return {"reply": Reply(s["intent"], say(s["lang"], "sorry", why=why))}
 
     def _record(self, s: dict) -> dict:
-        pred = self.rung(self.task, {"text": s["text"], "today": self.day(), "default_currency": self.default_currency},
-                         self.record_model, run_id=self.run_id)
+        from ...rungs import repaired
+
+        inp = {"text": s["text"], "today": self.day(), "default_currency": self.default_currency}
+        # the task's fixes (the date a plain 昨天 means …) before a row is written, whatever the rung
+        pred = repaired(self.task, inp, self.rung(self.task, inp, self.record_model, run_id=self.run_id))
         if pred.output is None:
             return self._failed(s, f"I could not read an expense from that ({pred.error}).")
         try:
