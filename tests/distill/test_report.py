@@ -67,4 +67,4 @@ def test_a_summary_without_a_value_shows_a_dash_and_fails_its_target():
     row = savings_table(TEACHER, student)[0]
     assert row[2] == "-"
     assert not next(t for t in check_targets(TEACHER, student) if t["target"] == "quality")["met"]
-    assert len(ROWS) == 10
+    assert len(ROWS) == 11

@@ -35,6 +35,7 @@ TARGETS = {
 
 ROWS = [  # (label, key, format, higher is better)
     ("quality (exact %, 95% CI)", "quality", "pct", True), ("schema-valid %", "valid_rate", "pct", True),
+    ("answers the task's fixes changed %", "fixed_rate", "pct", True),
     ("prompt tokens / item", "prompt_tokens", "num", False),
     ("completion tokens / item", "completion_tokens", "num", False),
     ("time to first token p50, ms", "ttft_p50_ms", "num", False), ("latency p50, ms", "p50_ms", "num", False),
