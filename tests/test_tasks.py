@@ -245,6 +245,18 @@ EDGE = [
  ("澳门元 200 葡挞", T, "HKD", T, "MOP"),
  ("2025-12-30 hotel 200", "2026-01-02", "USD", "2025-12-30", "USD"),
  ("12/30 hotel 200", "2026-01-02", "USD", None, "USD"),
+("土曜にランチ 1200円", T, "JPY", None, "JPY"),
+ ("Mon lunch 12", T, "USD", None, "USD"),
+ ("元旦 红包 200", T, "CNY", None, "CNY"),
+ ("花了20美刀买书", T, "CNY", T, "USD"),
+ ("50欧 火车票", T, "CNY", T, "EUR"),
+ ("欧元 30 晚饭", T, "CNY", T, "EUR"),
+ ("欧洲旅游团 5000", T, "CNY", T, "CNY"),
+ ("20刀 午餐", T, "CNY", T, "USD"),
+ ("lunch 8 quid", T, "USD", T, "GBP"),
+ ("下午茶 120", T, "TWD", T, "TWD"),
+ ("剛剛 飲料 60", T, "TWD", T, "TWD"),
+ ("next week's train ticket 30", T, "USD", None, "USD"),
 ]
 
 

@@ -52,7 +52,9 @@ _MONTHS = {m.lower(): i for i, m in enumerate(
 _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 # any other word about a day ("last Friday", 上週三, 3 days ago, 5號, 星期五, the 5th): not plain
 _DATEISH = re.compile(r"yest|day|night|morn|even|eve\b|noon|week|month|year|ago|before|last|recent|earlier|"
-                      r"while|christmas|xmas|tomorrow|tmr|"
+                      r"while|christmas|xmas|tomorrow|tmr|next|valentine|thanksgiving|new year|halloween|"
+                      r"\b(mon|tues?|wed|thu|thur|thurs|fri|sat|sun)\b|"
+                      r"曜|元旦|除夕|春[节節]|中秋|端午|正月|お盆|クリスマス|バレンタイン|"
                       r"星期|禮拜|礼拜|この前|この間|先日|前回|\d(st|nd|rd|th)\b|[日天晚夜早朝号號月週周年]|"
                       r"\d[-/.]\d{1,2}[-/.]\d|\d{1,2}-\d{1,2}\b")  # 2026/3/5, 3/5/26, 10-3: read above or not plain
 
@@ -105,16 +107,17 @@ _CURRENCY_WORDS = [  # (pattern on NFKC-lowercased text, ISO code); the first ma
     (r"(?<![a-z])a\$|\baud\b|豪ドル|澳[元币幣]|australian dollars?", "AUD"),
     (r"nz\$|\bnzd\b|ニュージーランドドル|纽币|紐幣|新西兰元|紐西蘭幣|new zealand dollars?", "NZD"),
     (r"\bmop\b|澳门元|澳門幣|澳门币|パタカ|patacas?", "MOP"),
-    (r"us\$|美金|美元|usd|dollars?\b|bucks?\b|ドル", "USD"),
+    (r"us\$|美金|美元|美刀|usd|dollars?\b|bucks?\b|ドル", "USD"),
     (r"円|日圓|日圆|日幣|日币|日元|\byen\b|jpy", "JPY"), (r"€|euros?\b|欧元|歐元|ユーロ|eur\b", "EUR"),
-    (r"£|pounds?\b|英镑|英鎊|ポンド|gbp", "GBP"), (r"人民币|人民幣|人民元|rmb|cny|\byuan\b", "CNY"),
-    (r"₩|韓元|韩元|韓幣|\bwon\b|원|ウォン|krw", "KRW"),
+    (r"£|pounds?\b|quid\b|英镑|英鎊|ポンド|gbp", "GBP"), (r"人民币|人民幣|人民元|rmb|cny|\byuan\b", "CNY"),
+    (r"₩|韓元|韩元|韓幣|韩币|\bwon\b|원|ウォン|krw", "KRW"),
     (r"\bchf\b|swiss francs?|瑞士法郎|スイスフラン", "CHF"), (r"\bthb\b|baht|฿|泰铢|泰銖|バーツ", "THB"),
     (r"\bmyr\b|\brm ?\d|ringgit|令吉|林吉特|リンギット", "MYR"), (r"\binr\b|₹|rupees?|卢比|盧比|ルピー", "INR"),
     (r"\bvnd\b|₫|越南盾|ベトナムドン", "VND"), (r"\bidr\b|rupiah|印尼盾|ルピア", "IDR"), (r"\bphp\b|₱", "PHP"),
     # a currency outside the list (pesos, francs, lira, rubles …): not plain, stay silent
     (r"\b(pesos?|francs?|liras?|kron[aeo]r?|rubles?|roubles?|rand|dirhams?|riy?als?|shekels?|zloty|forint|"
-     r"reais)\b|比索|法郎|里拉|克朗|卢布|盧布|兰特|迪拉姆|ペソ|フラン|リラ|ルーブル|クローネ", "?"),
+     r"reais)\b|比索|法郎|里拉|克朗|卢布|盧布|兰特|迪拉姆|ペソ|フラン|リラ|ルーブル|クローネ|"
+     r"[欧歐镑鎊刀澳]", "?"),  # 50欧, 20刀 (slang), what the patterns above left of a currency word
 ]
 
 
