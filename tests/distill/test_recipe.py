@@ -102,7 +102,7 @@ def test_the_task_file_names_its_student_base_and_distill_trains_it(tmp_path):
 
     from ladder.cli import cli
 
-    assert SQL.student == "qwen2.5-coder-0.5b" and load_task("expenses").student is None
+    assert SQL.student == load_task("expenses").student == "qwen2.5-coder-0.5b"  # both measured
     task_dir = tmp_path / "task"
     shutil.copytree(SQL.root, task_dir)
     yaml = task_dir / "task.yaml"

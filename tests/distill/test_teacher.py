@@ -148,25 +148,32 @@ def test_agreement_filter_rejects_unstable_teacher(tmp_path):
 
 
 def test_recheck_labels_again_only_what_the_current_validators_reject(tmp_path):
+    """A label the current rules reject without a fix is asked again; one whose fix they name
+    (a date) is fixed in place, with no teacher call; a good one is left alone."""
     import datetime
 
     from ladder.models import ScriptedModel
 
     out = tmp_path / "labels.jsonl"
-    good, stale = ITEMS[0], ITEMS[1]
-    wrong = {**stale.expected, "date": str(datetime.date.fromisoformat(stale.expected["date"]) - datetime.timedelta(3))}
-    assert TASK.check(stale.input, wrong)  # what an older validators.py let through
+    good, stale, dated = ITEMS[0], ITEMS[1], ITEMS[2]
+    wrong = {**stale.expected, "merchant": "Nobody"}  # no rule knows the right merchant
+    assert TASK.check(stale.input, wrong) and TASK.repair(stale.input, wrong)[1] == []
+    off = {**dated.expected, "date": str(datetime.date.fromisoformat(dated.expected["date"]) - datetime.timedelta(3))}
+    assert TASK.repair(dated.input, off)[0] == dated.expected  # what an older validators.py let through
     out.write_text("".join(json.dumps({"input": ex.input, "expected": a, "kept": True, "answer": a}) + "\n"
-                           for ex, a in ((good, good.expected), (stale, wrong))), encoding="utf-8")
+                           for ex, a in ((good, good.expected), (stale, wrong), (dated, off))), encoding="utf-8")
     asked = []
     teacher = ScriptedModel(lambda m: asked.append(m) or dict(stale.expected))
-    plain = label(TASK, [good.input, stale.input], teacher, "zero-shot", out, progress=False)
-    assert plain.skipped_existing == 2 and not asked  # a plain resume trusts the file
-    stats = label(TASK, [good.input, stale.input], teacher, "zero-shot", out, progress=False, recheck=True)
+    inputs = [good.input, stale.input, dated.input]
+    plain = label(TASK, inputs, teacher, "zero-shot", out, progress=False)
+    assert plain.skipped_existing == 3 and not asked  # a plain resume trusts the file
+    stats = label(TASK, inputs, teacher, "zero-shot", out, progress=False, recheck=True)
     assert stats.rechecked == 1 and len(asked) == 1 and stale.input["text"] in asked[0][-1].content
     records = read_labels(out)
-    assert [r["input"] for r in records] == [good.input, stale.input]
-    assert all(r["kept"] for r in records) and records[1]["expected"] == stale.expected
+    assert sorted(map(json.dumps, (r["input"] for r in records))) == sorted(map(json.dumps, inputs))
+    by_text = {r["input"]["text"]: r for r in records}
+    assert all(r["kept"] for r in records) and by_text[stale.input["text"]]["expected"] == stale.expected
+    assert by_text[dated.input["text"]]["expected"] == dated.expected and by_text[dated.input["text"]]["fixed"]
 
 
 # -- filters by the task's own rules and metric; accuracy against gold (report only) -------
@@ -261,3 +268,18 @@ def test_a_torn_last_line_is_cut_before_appending(tmp_path):
     stats = label(TASK, [ITEMS[0].input, ITEMS[1].input], teacher, "zero-shot", out, progress=False)
     assert stats.skipped_existing == 1 and stats.labelled == 2
     assert [r["input"] for r in read_labels(out)] == [ITEMS[0].input, ITEMS[1].input]
+
+
+def test_a_teacher_answer_gets_the_tasks_fixes_before_the_filters(tmp_path):
+    """A wrong date the rules can name is a fixed label, not a rejection; the raw answer stays."""
+    import datetime
+
+    from ladder.models import ScriptedModel
+
+    ex = ITEMS[2]
+    off = {**ex.expected, "date": str(datetime.date.fromisoformat(ex.expected["date"]) - datetime.timedelta(3))}
+    stats = label(TASK, [ex.input], ScriptedModel(lambda m: dict(off)), "zero-shot", tmp_path / "l.jsonl",
+                  progress=False)
+    rec = read_labels(tmp_path / "l.jsonl")[0]
+    assert stats.kept == 1 and rec["kept"] and rec["expected"] == ex.expected and rec["answer"] == off
+    assert rec["fixed"] and rec["fixed"][0].startswith(f"date {off['date']}")

@@ -59,8 +59,8 @@ def build_sft(task: Task, *, source: Source = "teacher", labels: str | Path | No
         from .teacher import read_labels
 
         for rec in read_labels(labels):
-            if rec["kept"]:
-                rows[_key(rec["input"])] = sft_row(task, rec["input"], rec["expected"])
+            if rec["kept"]:  # with the task's current fixes (a labels file may predate them)
+                rows[_key(rec["input"])] = sft_row(task, rec["input"], task.repair(rec["input"], rec["expected"])[0])
     if source in ("gold", "mix"):
         for ex in gold if gold is not None else task.train:
             if ex.expected is None:

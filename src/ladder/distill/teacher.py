@@ -14,7 +14,10 @@ Each input gives one JSONL record (kept or not), so the file is the provenance:
      "prompt": "<exact final prompt text or messages>", "score": 1.0,
      "problems": [], "prompt_tokens": 812, "completion_tokens": 41, "latency_s": 1.9}
 
-Filters, in order (the first that fails names ``rejected_by``):
+First the task's fixes (``Task.repair``: a value its validators name, such as the date a
+plain "昨天" means) are set on the teacher's answer: the record keeps the raw ``answer``, the
+label is the fixed one, and ``fixed`` lists what was fixed. Then the filters, in order (the
+first that fails names ``rejected_by``):
 
 1. the teacher gave a valid output at all (a rung that validates JSON against the schema
    itself returns none for an invalid answer: "no valid output");
@@ -144,7 +147,8 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
     def one(input: dict) -> dict:
         pred = teacher(task, input, model, run_id=run_id)
         calls = list(pred.calls)
-        problems, rejected_by = _filter(task, input, pred.output, pred.error)
+        output, fixed = task.repair(input, pred.output)  # the task's fixes: a label, not a rejection
+        problems, rejected_by = _filter(task, input, output, pred.error)
         score = None
         if not problems and agree > 1:
             same = 1
@@ -152,14 +156,14 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
                 sampler = Sampling(model, 0.7, 1 + i)
                 other = teacher(task, input, sampler, run_id=run_id)
                 calls += other.calls
-                same += agrees(task, input, pred.output, other.output)
+                same += agrees(task, input, output, task.repair(input, other.output)[0])
             score = same / agree
             if score < min_agreement:
                 problems, rejected_by = [f"teacher samples agree {score:.2f} < {min_agreement}"], "agreement"
         prompt = pred.calls[-1].prompt if pred.calls and pred.calls[-1].prompt else \
             [m.model_dump(exclude_none=True) for m in pred.messages]
-        return {"input": input, "expected": pred.output if not problems else None, "kept": not problems,
-                "answer": pred.output, "rejected_by": rejected_by,
+        return {"input": input, "expected": output if not problems else None, "kept": not problems,
+                "answer": pred.output, "fixed": fixed, "rejected_by": rejected_by,
                 "teacher": {"model": getattr(model, "name", str(model)), "rung": rung},
                 "prompt": prompt, "score": score if score is not None else (1.0 if not problems else 0.0),
                 "problems": problems, "prompt_tokens": sum(c.prompt_tokens for c in calls),
@@ -184,10 +188,18 @@ def label(task: Task, inputs: list[dict], model: Model, rung: str, out: str | Pa
 
 
 def _drop_rejected_answers(task: Task, path: Path) -> int:
-    """Rewrite ``path`` (atomically) without the records whose answer filters 1-3 reject now."""
-    records = read_labels(path)
-    keep = [r for r in records if not _filter(task, r["input"], r.get("answer"), None)[0]]
-    if len(keep) < len(records):
+    """Rewrite ``path`` (atomically) without the records whose answer filters 1-3 reject now,
+    and with the task's current fixes set on the labels kept (no teacher call for those)."""
+    records, keep, changed = read_labels(path), [], False
+    for r in records:
+        answer, fixed = task.repair(r["input"], r.get("answer"))
+        if _filter(task, r["input"], answer, None)[0]:
+            continue
+        if r.get("kept") and answer != r.get("expected"):
+            r = {**r, "expected": answer, "fixed": fixed}
+            changed = True
+        keep.append(r)
+    if changed or len(keep) < len(records):
         tmp = path.with_suffix(".recheck.tmp")
         tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep), encoding="utf-8")
         tmp.replace(path)
