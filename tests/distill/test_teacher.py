@@ -241,7 +241,7 @@ def test_a_reference_the_metric_cannot_run_agrees_with_nothing():
 
 
 def test_kept_and_raw_accuracy_against_gold(tmp_path):
-    items = TASK.train[:4]
+    items = [TASK.train[i] for i in (0, 2, 1, 3)]  # the third names no category word: no rule fixes it
     gold = [ex.expected for ex in items]
     first = [(items[0].input, gold[0]),  # right, kept
              (items[1].input, gold[1]),  # right, but the sample disagrees: rejected
@@ -283,3 +283,5 @@ def test_a_teacher_answer_gets_the_tasks_fixes_before_the_filters(tmp_path):
     rec = read_labels(tmp_path / "l.jsonl")[0]
     assert stats.kept == 1 and rec["kept"] and rec["expected"] == ex.expected and rec["answer"] == off
     assert rec["fixed"] and rec["fixed"][0].startswith(f"date {off['date']}")
+    acc = label_accuracy(TASK, [rec], [ex])
+    assert acc["raw_accuracy"] == 0.0 and acc["kept_accuracy"] == 1.0  # the label is scored after its fixes

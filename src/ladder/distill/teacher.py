@@ -243,8 +243,9 @@ def label_accuracy(task: Task, records: list[dict], gold: list[Example]) -> dict
     """How right the teacher is where gold exists (report only; nothing is filtered by it).
 
     Each record whose input has a gold label is scored with the task's metric (the mean
-    score, as a run's quality is): every raw answer (before filters; a missing answer
-    scores 0) for ``raw_accuracy``, the kept records' labels for ``kept_accuracy``;
+    score, as a run's quality is): every raw answer (before filters and fixes; a missing
+    answer scores 0) for ``raw_accuracy``, the kept records' labels (after the task's
+    fixes) for ``kept_accuracy``;
     ``rejected_right`` counts the fully right answers the filters threw away. None when
     no record has gold.
 
@@ -252,19 +253,21 @@ def label_accuracy(task: Task, records: list[dict], gold: list[Example]) -> dict
          "rejected": 50, "rejected_right": 3}
     """
     refs = {input_key(ex.input): ex.expected for ex in gold if ex.expected is not None}
-    scored = []  # (kept, the raw answer's score)
+    scored = []  # (kept, the raw answer's score, the label's score: after the task's fixes)
     for r in records:
         key = input_key(r["input"])
         if key not in refs:
             continue
         answer = r.get("answer", r.get("expected"))  # records written before "answer" existed
-        scored.append((bool(r.get("kept")), task.metric(r["input"], refs[key], answer).value))
+        raw = task.metric(r["input"], refs[key], answer).value
+        kept = bool(r.get("kept"))
+        scored.append((kept, raw, task.metric(r["input"], refs[key], r["expected"]).value if kept else raw))
     if not scored:
         return None
-    kept = [v for k, v in scored if k]
-    return {"items": len(scored), "raw_accuracy": round(sum(v for _, v in scored) / len(scored), 4),
-            "kept": len(kept), "kept_accuracy": round(sum(kept) / len(kept), 4) if kept else None,
-            "rejected": len(scored) - len(kept), "rejected_right": sum(v >= 1.0 for k, v in scored if not k)}
+    labels = [v for k, _, v in scored if k]
+    return {"items": len(scored), "raw_accuracy": round(sum(v for _, v, _ in scored) / len(scored), 4),
+            "kept": len(labels), "kept_accuracy": round(sum(labels) / len(labels), 4) if labels else None,
+            "rejected": len(scored) - len(labels), "rejected_right": sum(v >= 1.0 for k, v, _ in scored if not k)}
 
 
 def input_key(input: dict) -> str:
