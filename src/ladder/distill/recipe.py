@@ -207,7 +207,10 @@ def compare(task: Task, done: DistillResult, *, teacher: str, rung: str, test_li
     test = test[:test_limit] if test_limit else test
     teacher_model = get_model(teacher)
     summaries = []
-    for r, model in ((build_rung(rung), teacher_model), (Student(model=get_model(done.student)), None)):
+    # the labels were the teacher's answers with the task's fixes set (teacher.label), and the
+    # student rung sets them too: the teacher is measured the same way
+    teacher_rung = rung if rung.replace(" ", "").endswith("+repair") else f"{rung}+repair"
+    for r, model in ((build_rung(teacher_rung), teacher_model), (Student(model=get_model(done.student)), None)):
         if model is None:
             r.name = "student" if done.student.endswith("-student") else done.student
         # a remote teacher answers jobs items at once; the student is local (llama.cpp runs one at a time)
