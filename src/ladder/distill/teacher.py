@@ -244,8 +244,8 @@ def label_accuracy(task: Task, records: list[dict], gold: list[Example]) -> dict
 
     Each record whose input has a gold label is scored with the task's metric (the mean
     score, as a run's quality is): every raw answer (before filters and fixes; a missing
-    answer scores 0) for ``raw_accuracy``, the kept records' labels (after the task's
-    fixes) for ``kept_accuracy``;
+    answer scores 0) for ``raw_accuracy``, the kept records' labels with the task's current
+    fixes (what the student trains on) for ``kept_accuracy``;
     ``rejected_right`` counts the fully right answers the filters threw away. None when
     no record has gold.
 
@@ -261,7 +261,8 @@ def label_accuracy(task: Task, records: list[dict], gold: list[Example]) -> dict
         answer = r.get("answer", r.get("expected"))  # records written before "answer" existed
         raw = task.metric(r["input"], refs[key], answer).value
         kept = bool(r.get("kept"))
-        scored.append((kept, raw, task.metric(r["input"], refs[key], r["expected"]).value if kept else raw))
+        label = task.repair(r["input"], r["expected"])[0] if kept else None  # what SFT trains on (sft.build_sft)
+        scored.append((kept, raw, task.metric(r["input"], refs[key], label).value if kept else raw))
     if not scored:
         return None
     labels = [v for k, _, v in scored if k]
