@@ -7,8 +7,8 @@ Spec names and the model each one uses (registered by ``ladder distill``/``expor
     student-raw, student-gold-raw                    the same students without the task's fixes
 
 A student's answer gets the fixes the task's validators name (``Task.repair``: expenses
-sets the date a plain "昨天" means and the currency "円" means), as its training labels
-passed those rules: the student is served as the task's small model plus the task's own
+sets the date a plain "昨天" means, the currency "円" means, the category "taxi" means), as
+its training labels passed those rules: the student is served as the task's small model plus the task's own
 rules. ``…-raw`` measures the model alone.
 
 The model passed to the rung (the climb's model) is ignored — a student is tied to

@@ -3,8 +3,8 @@
 ``refine`` is the one retry-with-feedback loop in the package: ask, check, show the
 problems to the model, ask again. ``SelfCheck`` is refine with the task's schema and
 validators as the check; the NL-to-SQL loop (ladder.sql) is refine with "run the
-query" as the check. ``SelfConsistency`` samples n answers and votes. ``Repair`` asks no model: it sets
-the values the task's validators name as fixes.
+query" as the check. ``SelfConsistency`` samples n answers and votes. ``Repair`` asks
+no model: it sets the values the task's validators name as fixes.
 """
 
 from __future__ import annotations
