@@ -341,3 +341,9 @@ def _rules():
     rules = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rules)
     return rules
+
+
+def test_a_validator_returning_one_bare_problem_is_one_problem(tmp_path):
+    path = write_task(tmp_path, extra="validators: validators.py\n")
+    (tmp_path / "validators.py").write_text("def validate(input, output):\n    return 'label must be b'\n")
+    assert load_task(path).check({"text": "x"}, {"label": "a"}) == ["label must be b"]

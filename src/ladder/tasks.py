@@ -192,7 +192,8 @@ class Task:
         if not self._validate:
             return []
         try:
-            return list(self._validate(input, output) or [])
+            found = self._validate(input, output) or []
+            return [found] if isinstance(found, (str, dict)) else list(found)  # one problem returned bare
         except Exception as e:  # the user's code: report it with the item, keep the run going
             return [f"the task's validators raised {type(e).__name__}: {e}"]
 
