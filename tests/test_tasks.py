@@ -1,3 +1,4 @@
+import functools
 import json
 
 import pytest
@@ -214,12 +215,12 @@ EDGE = [
  ("去年 健身房 3000", T, "TWD", None, "TWD"),
  ("昨年の会費 5000円", T, "JPY", None, "JPY"),
  ("5000円 先月の電気代", T, "JPY", None, "JPY"),
-  ("tonight's movie 15", T, "USD", "2026-03-10", "USD"),
+ ("tonight's movie 15", T, "USD", "2026-03-10", "USD"),
  ("港币 200 午饭", T, "CNY", "2026-03-10", "HKD"),
  ("日幣 3000 的伴手禮", T, "TWD", "2026-03-10", "JPY"),
  ("人民币 88 在北京吃饭", T, "TWD", "2026-03-10", "CNY"),
  ("韓元 15000 午餐", T, "TWD", "2026-03-10", "KRW"),
-  ("dinner 25 on 10-3", T, "USD", None, "USD"),
+ ("dinner 25 on 10-3", T, "USD", None, "USD"),
  ("今朝 タクシー 1800円", T, "JPY", "2026-03-10", "JPY"),
  ("おとといの飲み会 5000円", T, "JPY", "2026-03-08", "JPY"),
  ("前天 計程車 250", T, "TWD", "2026-03-08", "TWD"),
@@ -334,7 +335,8 @@ def test_the_category_rule_fixes_through_the_task():
     assert task.repair(inp, out)[0]["category"] == "transport"
 
 
-def _rules():
+@functools.cache
+def _rules():  # the expenses validators module, loaded once for the parametrized cases
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("expense_rules", load_task("expenses").root / "validators.py")

@@ -183,10 +183,13 @@ class Task:
     def check(self, input: dict, output: Any) -> list[str]:
         """Problems with an output: schema errors first, then the task's validators.
         A validator that raises is itself a problem, reported, not a crash."""
-        _, err = validate(self.schema, json.dumps(output, ensure_ascii=False))
+        err = self._schema_error(output)
         if err:
             return [err]
         return [_problem_text(p) for p in self._problems(input, output)]
+
+    def _schema_error(self, output: Any) -> str | None:
+        return validate(self.schema, json.dumps(output, ensure_ascii=False))[1]
 
     def _problems(self, input: dict, output: Any) -> list:
         if not self._validate:
@@ -205,10 +208,7 @@ class Task:
         is 2025-12-01"). The fixes are set and the output checked again (a fix can reveal
         another, up to 3 rounds); an output the fixes would make schema-invalid is
         returned unchanged. No fix, no change: a plain string problem is never guessed at."""
-        def invalid(value: Any) -> bool:
-            return validate(self.schema, json.dumps(value, ensure_ascii=False))[1] is not None
-
-        if not self._validate or not isinstance(output, dict) or invalid(output):
+        if not self._validate or not isinstance(output, dict) or self._schema_error(output):
             return output, []
         fixed, done = output, []
         for _ in range(3):
@@ -217,7 +217,7 @@ class Task:
             new = {**fixed}
             for p in fixes:
                 new.update(p["fix"])
-            if new == fixed or invalid(new):
+            if new == fixed or self._schema_error(new):
                 break
             done += [_problem_text(p) for p in fixes]
             fixed = new

@@ -261,8 +261,9 @@ def label_accuracy(task: Task, records: list[dict], gold: list[Example]) -> dict
         answer = r.get("answer", r.get("expected"))  # records written before "answer" existed
         raw = task.metric(r["input"], refs[key], answer).value
         kept = bool(r.get("kept"))
-        label = task.repair(r["input"], r["expected"])[0] if kept else None  # what SFT trains on (sft.build_sft)
-        scored.append((kept, raw, task.metric(r["input"], refs[key], label).value if kept else raw))
+        # a kept label with the task's current fixes: what SFT trains on (sft.build_sft)
+        label = task.metric(r["input"], refs[key], task.repair(r["input"], r["expected"])[0]).value if kept else raw
+        scored.append((kept, raw, label))
     if not scored:
         return None
     labels = [v for k, _, v in scored if k]

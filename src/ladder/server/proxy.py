@@ -331,22 +331,19 @@ class Proxy:
             result = await chat(self.server, req, request or _Unwatched())
         except Exception as e:
             return self._student_failed(ex, ctx, as_api_error(e), request)
-        for choice in result["choices"]:
+        kind = task.schema.get("type") if task is not None else None
+        for choice in result["choices"] if kind in ("object", "string", ["string", "null"]) else ():
             message = choice["message"]
-            if task is not None and task.schema.get("type") == "object":
-                try:  # the task's fixes, as the student rung applies them (Task.repair)
-                    value = json.loads(message["content"] or "")
-                    fixed, done = task.repair(inp, value)
-                    if done:
-                        message["content"] = json.dumps(fixed, ensure_ascii=False)
-                except ValueError:
-                    pass
-            if task is not None and task.schema.get("type") in ("string", ["string", "null"]):
-                try:  # a text task's student writes a JSON string: the client gets the text
-                    value = json.loads(message["content"] or "")
-                    message["content"] = value if isinstance(value, str) else message["content"]
-                except ValueError:
-                    pass
+            try:
+                value = json.loads(message["content"] or "")
+            except ValueError:
+                continue
+            if kind == "object":  # the task's fixes, as the student rung applies them (Task.repair)
+                fixed, done = task.repair(inp, value)
+                if done:
+                    message["content"] = json.dumps(fixed, ensure_ascii=False)
+            elif isinstance(value, str):  # a text task's student writes a JSON string: the client gets the text
+                message["content"] = value
         ex.response = result["choices"][0]["message"]["content"] or ""
         _usage_into(ex, result.get("usage"))
         ex.ttft_ms = ex.latency_ms = (time.perf_counter() - ctx.start) * 1000
